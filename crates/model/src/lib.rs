@@ -1,0 +1,12 @@
+//! The DynamoDB data model: attribute values, numbers, items, table schemas and DynamoDB's limits.
+//!
+//! This crate is the bottom of the workspace. It must not depend on any other palisade crate,
+//! on storage, on the network or on an async runtime. It knows the DynamoDB JSON wire form of
+//! attribute values (`{"S": "x"}`, `{"N": "1"}`, ...) because every layer above speaks it.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod number;
+mod value;
+
+pub use number::{Number, NumberError};
+pub use value::{AttributeValue, Item, ScalarType};

@@ -5,6 +5,7 @@
 //! of sockets or listeners: the binary hands it whole HTTP requests.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod dynamodb;
 pub mod error;
 
 pub use error::{ApiError, ErrorKind};

@@ -7,6 +7,9 @@
 //! their own crates (`palisade-storage-fjall`, later PostgreSQL) and only the binary picks one.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod memory;
+pub mod overlay;
+
 use std::future::Future;
 use std::ops::Bound;
 use std::pin::Pin;

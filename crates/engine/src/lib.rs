@@ -6,9 +6,23 @@
 //! already-authorized requests.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod catalog;
+pub mod codec;
+mod error;
+mod keys;
+pub mod schema;
+mod size;
+mod stats;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use palisade_storage::Storage;
+use palisade_storage::{Abort, Storage, TransactError, WriteTxn};
+use parking_lot::{Mutex, RwLock};
+
+pub use catalog::{CreateTableInput, IndexInput, TableDescription, UpdateTableInput};
+pub use error::{CancellationReason, EngineError, Result};
+pub use stats::Stats;
 
 /// Settings the engine needs from its host.
 #[derive(Debug, Clone)]
@@ -23,12 +37,20 @@ pub struct EngineConfig {
 pub struct Engine {
     storage: Arc<dyn Storage>,
     config: EngineConfig,
+    /// Table metadata by (account, name); replaced whole when a table changes.
+    tables: RwLock<HashMap<(String, String), Arc<schema::TableMeta>>>,
 }
 
 impl Engine {
     /// Opens the engine over `storage`, loading the table catalog.
-    pub fn new(storage: Arc<dyn Storage>, config: EngineConfig) -> Engine {
-        Engine { storage, config }
+    pub fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Engine> {
+        let engine = Engine {
+            storage,
+            config,
+            tables: RwLock::new(HashMap::new()),
+        };
+        engine.load_catalog()?;
+        Ok(engine)
     }
 
     /// The engine's settings.
@@ -36,8 +58,58 @@ impl Engine {
         &self.config
     }
 
-    /// The storage backend.
-    pub fn storage(&self) -> &Arc<dyn Storage> {
-        &self.storage
+    /// Resolves a `TableName` parameter, which may be a plain name (in the caller's account) or a
+    /// table ARN (DynamoDB's "table name overloading"), to (account, name).
+    pub fn resolve_table_name<'a>(&self, account: &'a str, name: &'a str) -> (&'a str, &'a str) {
+        if let Some(rest) = name.strip_prefix("arn:") {
+            // arn:partition:dynamodb:region:account:table/name
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            if let [_, "dynamodb", _, acct, res] = parts.as_slice() {
+                if let Some(t) = res.strip_prefix("table/") {
+                    if !t.contains('/') {
+                        return (acct, t);
+                    }
+                }
+            }
+        }
+        (account, name)
+    }
+
+    /// The metadata of a table, or DynamoDB's not-found error.
+    pub fn table(&self, account: &str, name: &str) -> Result<Arc<schema::TableMeta>> {
+        let (account, name) = self.resolve_table_name(account, name);
+        self.tables
+            .read()
+            .get(&(account.to_string(), name.to_string()))
+            .cloned()
+            .ok_or_else(EngineError::table_not_found)
+    }
+
+    /// Runs `f` as one atomic, durable storage transaction. An `Err` from `f` rolls the
+    /// transaction back and is returned as is.
+    async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut dyn WriteTxn) -> Result<R> + Send + 'static,
+    {
+        let slot: Arc<Mutex<Option<Result<R>>>> = Arc::new(Mutex::new(None));
+        let out = Arc::clone(&slot);
+        let mut f = f;
+        let outcome = self
+            .storage
+            .transact(Box::new(move |txn| {
+                let r = f(txn);
+                let failed = r.is_err();
+                *out.lock() = Some(r);
+                if failed { Err(Abort) } else { Ok(()) }
+            }))
+            .await;
+        let result = slot.lock().take();
+        match (outcome, result) {
+            (Ok(()), Some(r)) => r,
+            (Err(TransactError::Aborted), Some(Err(e))) => Err(e),
+            (Err(TransactError::Storage(e)), _) => Err(EngineError::internal(e)),
+            (_, _) => Err(EngineError::internal("transaction ended without a result")),
+        }
     }
 }

@@ -1,0 +1,131 @@
+//! The engine's layout of the storage key space (see docs/storage-format.md, "Engine key layout").
+//!
+//! ```text
+//! 0x01 account 0x00 table-name                 -> table metadata (JSON)
+//! 0x02                                         -> next table id (u64 BE)
+//! 0x03 table-id(u64 BE) index-no(u16 BE)       -> statistics: varint(item count) varint(bytes)
+//! 0x10 table-id index-no(0)  pk.. sk..         -> item (codec)
+//! 0x10 table-id index-no(n)  ipk.. isk.. pk.. sk.. -> projected item (codec)
+//! ```
+//! Key values are encoded with the storage crate's order-preserving, self-delimiting encoding, so
+//! ranges over a partition and over sort-key conditions are plain byte ranges.
+
+use palisade_model::{AttributeValue, Item};
+use palisade_storage::keyenc;
+
+use crate::error::{EngineError, Result};
+use crate::schema::{KeyDef, TableMeta};
+
+const CATALOG: u8 = 0x01;
+pub const TABLE_COUNTER: &[u8] = &[0x02];
+const STATS: u8 = 0x03;
+const DATA: u8 = 0x10;
+
+/// Key of a table's catalog entry.
+pub fn catalog_key(account: &str, table: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + account.len() + table.len());
+    k.push(CATALOG);
+    k.extend_from_slice(account.as_bytes());
+    k.push(0);
+    k.extend_from_slice(table.as_bytes());
+    k
+}
+
+/// Prefix of every catalog entry of `account`.
+pub fn catalog_prefix(account: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG];
+    k.extend_from_slice(account.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Key of the statistics of a table (index 0) or one of its indexes.
+pub fn stats_key(table_id: u64, index_no: u16) -> Vec<u8> {
+    let mut k = vec![STATS];
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k.extend_from_slice(&index_no.to_be_bytes());
+    k
+}
+
+/// Prefix of every stats key of a table.
+pub fn stats_prefix(table_id: u64) -> Vec<u8> {
+    let mut k = vec![STATS];
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
+}
+
+/// Prefix of everything stored for a table: its items and all of its index entries.
+pub fn table_prefix(table_id: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(DATA);
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
+}
+
+/// Prefix of one index (0 = the table itself).
+pub fn index_prefix(table_id: u64, index_no: u16) -> Vec<u8> {
+    let mut k = table_prefix(table_id);
+    k.extend_from_slice(&index_no.to_be_bytes());
+    k
+}
+
+/// Appends the encoded values of `attrs` (taken from `item`) to `out`.
+fn push_attrs<'a>(
+    out: &mut Vec<u8>,
+    item: &Item,
+    attrs: impl Iterator<Item = &'a crate::schema::KeyAttr>,
+) -> Result<()> {
+    for a in attrs {
+        let v = item
+            .get(&a.name)
+            .ok_or_else(|| EngineError::internal(format!("key attribute {} missing", a.name)))?;
+        push_value(out, v)?;
+    }
+    Ok(())
+}
+
+/// Appends one encoded key value.
+pub fn push_value(out: &mut Vec<u8>, v: &AttributeValue) -> Result<()> {
+    keyenc::encode_key_value(v, out).map_err(EngineError::internal)
+}
+
+/// Storage key of a table item (whose key attributes are present and valid).
+pub fn item_key(table: &TableMeta, item: &Item) -> Result<Vec<u8>> {
+    let mut k = index_prefix(table.id, 0);
+    push_attrs(&mut k, item, table.keys.attrs())?;
+    Ok(k)
+}
+
+/// Storage key of an index entry for `item`, which must carry the index's keys.
+pub fn index_entry_key(
+    table: &TableMeta,
+    index_no: u16,
+    keys: &KeyDef,
+    item: &Item,
+) -> Result<Vec<u8>> {
+    let mut k = index_prefix(table.id, index_no);
+    push_attrs(&mut k, item, keys.attrs())?;
+    push_attrs(&mut k, item, table.keys.attrs())?;
+    Ok(k)
+}
+
+/// Prefix of one partition of an index (or of the table, index 0).
+pub fn partition_prefix(
+    table_id: u64,
+    index_no: u16,
+    values: &[&AttributeValue],
+) -> Result<Vec<u8>> {
+    let mut k = index_prefix(table_id, index_no);
+    for v in values {
+        push_value(&mut k, v)?;
+    }
+    Ok(k)
+}
+
+/// Reads the table id counter and returns the next id.
+pub fn decode_counter(bytes: Option<Vec<u8>>) -> u64 {
+    bytes
+        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(1)
+}

@@ -5,8 +5,15 @@
 //! attribute values (`{"S": "x"}`, `{"N": "1"}`, ...) because every layer above speaks it.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod json;
 mod number;
 mod value;
+mod value_error;
 
+pub use json::{
+    MAX_NESTING_DEPTH, attribute_value_from_json, attribute_value_to_json, item_from_json,
+    item_to_json,
+};
 pub use number::{Number, NumberError};
 pub use value::{AttributeValue, Item, ScalarType};
+pub use value_error::{JsonToken, SerializationError, ValidationError, ValueError};

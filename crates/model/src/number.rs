@@ -58,11 +58,11 @@ impl Number {
         let bytes = text.as_bytes();
         let mut i = 0;
         let mut negative = false;
-        if let Some(&c) = bytes.first() {
-            if c == b'-' || c == b'+' {
-                negative = c == b'-';
-                i = 1;
-            }
+        if let Some(&c) = bytes.first()
+            && (c == b'-' || c == b'+')
+        {
+            negative = c == b'-';
+            i = 1;
         }
         let mut mantissa: Vec<u8> = Vec::new();
         let mut point_at: Option<usize> = None;
@@ -87,11 +87,11 @@ impl Number {
             // bytes[i] is 'e' or 'E'
             i += 1;
             let mut exp_negative = false;
-            if let Some(&c) = bytes.get(i) {
-                if c == b'-' || c == b'+' {
-                    exp_negative = c == b'-';
-                    i += 1;
-                }
+            if let Some(&c) = bytes.get(i)
+                && (c == b'-' || c == b'+')
+            {
+                exp_negative = c == b'-';
+                i += 1;
             }
             if i >= bytes.len() {
                 return Err(NumberError::Invalid);

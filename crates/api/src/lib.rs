@@ -2,10 +2,208 @@
 //! authenticate, authorize and execute against the engine, with one wire error type.
 //!
 //! Never touches a storage backend directly (only through `palisade-engine`), and knows nothing
-//! of sockets or listeners: the binary hands it whole HTTP requests.
+//! of sockets or listeners: the binary hands it whole HTTP requests ([`Api::handle`]).
+//!
+//! The pipeline of one request:
+//! 1. **frame** ([`protocol`]): method, CORS preflight, health, content type, body decoding;
+//! 2. **parse**: JSON syntax and `X-Amz-Target` into an [`Operation`];
+//! 3. **authenticate** ([`auth::authenticate`]): the SigV4 signature into a [`auth::Caller`];
+//! 4. **authorize** ([`auth::authorize`]): may this caller perform this operation;
+//! 5. **execute** ([`dynamodb::dispatch`]): the operation on the engine;
+//! 6. **encode**: JSON body or error, gzip if accepted, `x-amz-crc32`, `x-amzn-RequestId`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod auth;
 pub mod dynamodb;
 pub mod error;
+pub mod operation;
+pub mod protocol;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use palisade_engine::Engine;
 
 pub use error::{ApiError, ErrorKind};
+pub use operation::Operation;
+
+use crate::protocol::{BodyError, JsonFlavor, RequestContentType};
+
+/// Settings of the protocol layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Region named in the health answer, e.g. `us-east-1`.
+    pub region: String,
+    /// Largest request body accepted, before and after decompression. Default: DynamoDB's 16 MiB.
+    pub max_request_bytes: usize,
+    /// Smallest response body compressed when the client accepts gzip. Default: 1024 bytes.
+    pub gzip_min_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> ApiConfig {
+        ApiConfig {
+            region: "us-east-1".to_string(),
+            max_request_bytes: protocol::MAX_REQUEST_BYTES,
+            gzip_min_bytes: 1024,
+        }
+    }
+}
+
+/// The DynamoDB-compatible API over one engine.
+pub struct Api {
+    engine: Arc<Engine>,
+    config: ApiConfig,
+}
+
+/// A request that passed framing: what the later steps need.
+struct Framed {
+    flavor: JsonFlavor,
+    gzip: bool,
+}
+
+impl Api {
+    pub fn new(engine: Arc<Engine>, config: ApiConfig) -> Api {
+        Api { engine, config }
+    }
+
+    /// The protocol settings.
+    pub fn config(&self) -> &ApiConfig {
+        &self.config
+    }
+
+    /// The engine requests run on.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Answers one whole HTTP request. Never panics; client input never yields a 5xx.
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let request_id = protocol::request_id();
+        let cors = req.headers().contains_key(header::ORIGIN);
+        let mut response = self.respond(req, &request_id).await;
+        protocol::finish(&mut response, &request_id, cors);
+        response
+    }
+
+    /// The `413` answer for a request whose body is over [`ApiConfig::max_request_bytes`], for
+    /// servers that refuse such a body before reading it all.
+    pub fn request_too_large(&self, headers: &http::HeaderMap) -> Response<Bytes> {
+        let flavor = match protocol::request_content_type(headers) {
+            RequestContentType::Json(flavor) => flavor,
+            RequestContentType::Other => JsonFlavor::Json,
+        };
+        let mut response = protocol::error_response(
+            &too_large_error(self.config.max_request_bytes),
+            flavor,
+            false,
+            0,
+        );
+        let cors = headers.contains_key(header::ORIGIN);
+        protocol::finish(&mut response, &protocol::request_id(), cors);
+        response
+    }
+
+    async fn respond(&self, req: Request<Bytes>, request_id: &str) -> Response<Bytes> {
+        let (parts, raw_body) = req.into_parts();
+        let headers = &parts.headers;
+
+        if parts.method == Method::OPTIONS && headers.contains_key(header::ORIGIN) {
+            return protocol::preflight(headers);
+        }
+        if parts.method == Method::GET {
+            return protocol::health(&self.config.region);
+        }
+        let content_type = protocol::request_content_type(headers);
+        if parts.method != Method::POST
+            || (!raw_body.is_empty() && content_type == RequestContentType::Other)
+        {
+            return protocol::not_found();
+        }
+        let framed = Framed {
+            flavor: match content_type {
+                RequestContentType::Json(flavor) => flavor,
+                RequestContentType::Other => JsonFlavor::Json,
+            },
+            gzip: protocol::accepts_gzip(headers),
+        };
+
+        match self.pipeline(&parts, raw_body, request_id).await {
+            Ok(body) => protocol::json_response(
+                StatusCode::OK,
+                framed.flavor,
+                body,
+                framed.gzip,
+                self.config.gzip_min_bytes,
+            ),
+            Err(error) => {
+                log_error(&error, request_id);
+                protocol::error_response(
+                    &error,
+                    framed.flavor,
+                    framed.gzip,
+                    self.config.gzip_min_bytes,
+                )
+            }
+        }
+    }
+
+    /// Parse, authenticate, authorize, execute: the steps after framing, in DynamoDB's order.
+    async fn pipeline(
+        &self,
+        parts: &http::request::Parts,
+        raw_body: Bytes,
+        request_id: &str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let headers = &parts.headers;
+        let limit = self.config.max_request_bytes;
+        if raw_body.len() > limit {
+            return Err(too_large_error(limit));
+        }
+        let body = match protocol::decode_body(headers, raw_body.clone(), limit) {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return Err(too_large_error(limit)),
+            Err(BodyError::BadEncoding(message)) => return Err(ApiError::serialization(message)),
+        };
+
+        // Parse. DynamoDB checks that the body is JSON before it looks at the target.
+        if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+            return Err(ApiError::serialization(""));
+        }
+        let op = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Operation::from_target)
+            .ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, ""))?;
+
+        let caller = auth::authenticate(headers, parts.uri.query(), &raw_body)?;
+        if body.is_empty() {
+            return Err(ApiError::serialization(""));
+        }
+        auth::authorize(&caller, op)?;
+
+        tracing::debug!(
+            request_id,
+            operation = op.name(),
+            access_key_id = %caller.access_key_id,
+            "executing"
+        );
+        dynamodb::dispatch(&self.engine, op.name(), &body).await
+    }
+}
+
+fn too_large_error(limit: usize) -> ApiError {
+    ApiError::new(
+        ErrorKind::RequestEntityTooLarge,
+        format!("Request entity too large: the request body is larger than {limit} bytes"),
+    )
+}
+
+fn log_error(error: &ApiError, request_id: &str) {
+    if error.kind.status() >= 500 {
+        tracing::error!(request_id, error_type = error.kind.type_name(), message = %error.message, "request failed");
+    } else {
+        tracing::debug!(request_id, error_type = error.kind.type_name(), message = %error.message, "request rejected");
+    }
+}

@@ -7,6 +7,7 @@
 //! their own crates (`palisade-storage-fjall`, later PostgreSQL) and only the binary picks one.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod conformance;
 pub mod keyenc;
 pub mod memory;
 pub mod overlay;

@@ -7,6 +7,7 @@
 
 mod json;
 mod number;
+mod size;
 mod value;
 mod value_error;
 
@@ -15,5 +16,9 @@ pub use json::{
     item_to_json,
 };
 pub use number::{Number, NumberError};
+pub use size::{
+    ITEM_TO_UPDATE_TOO_LARGE, ITEM_TOO_LARGE, MAX_ITEM_SIZE, attribute_value_size, item_size,
+    number_size, read_capacity_units, write_capacity_units,
+};
 pub use value::{AttributeValue, Item, ScalarType};
 pub use value_error::{JsonToken, SerializationError, ValidationError, ValueError};

@@ -6,13 +6,18 @@
 //! already-authorized requests.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod batch;
+mod capacity;
 mod catalog;
 pub mod codec;
 mod error;
+mod items;
 mod keys;
+mod query;
 pub mod schema;
 mod size;
 mod stats;
+mod validate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,8 +25,14 @@ use std::sync::Arc;
 use palisade_storage::{Abort, Storage, TransactError, WriteTxn};
 use parking_lot::{Mutex, RwLock};
 
+pub use batch::{
+    BatchGetResult, BatchGetTable, BatchWrite, RequestToken, TransactAction, TransactWrite,
+};
+pub use capacity::Consumed;
 pub use catalog::{CreateTableInput, IndexInput, TableDescription, UpdateTableInput};
 pub use error::{CancellationReason, EngineError, Result};
+pub use items::{Condition, ReturnValues, Updater, WriteOptions, WriteOutcome};
+pub use query::{KeyQuery, Projector, ReadInput, ReadOutput, Select, SortCondition};
 pub use stats::Stats;
 
 /// Settings the engine needs from its host.
@@ -39,6 +50,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Table metadata by (account, name); replaced whole when a table changes.
     tables: RwLock<HashMap<(String, String), Arc<schema::TableMeta>>>,
+    /// ClientRequestTokens of recent TransactWriteItems calls.
+    tokens: Mutex<batch::TokenCache>,
 }
 
 impl Engine {
@@ -48,6 +61,7 @@ impl Engine {
             storage,
             config,
             tables: RwLock::new(HashMap::new()),
+            tokens: Mutex::new(batch::TokenCache::default()),
         };
         engine.load_catalog()?;
         Ok(engine)

@@ -1,0 +1,312 @@
+//! Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem, and the write path they
+//! share with batches and transactions (index maintenance and statistics in the same
+//! transaction as the item).
+
+use std::sync::Arc;
+
+use palisade_model::Item;
+use palisade_storage::{ReadView, WriteTxn};
+
+use crate::capacity::Consumed;
+use crate::error::{EngineError, Result};
+use crate::schema::TableMeta;
+use crate::size::item_size;
+use crate::{Engine, codec, keys, stats, validate};
+
+/// A condition on the current item (an empty item when none exists).
+pub type Condition = Arc<dyn Fn(&Item) -> bool + Send + Sync>;
+
+/// An update applied to the current item (an item holding only the key when none exists).
+/// Returns the top-level attribute names it changed, or DynamoDB's validation message.
+pub type Updater = Arc<dyn Fn(&mut Item) -> std::result::Result<Vec<String>, String> + Send + Sync>;
+
+/// What a write should return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReturnValues {
+    #[default]
+    None,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+/// Options shared by the single-item writes.
+#[derive(Clone, Default)]
+pub struct WriteOptions {
+    pub condition: Option<Condition>,
+    pub return_values: ReturnValues,
+    /// ReturnValuesOnConditionCheckFailure = ALL_OLD.
+    pub return_old_on_condition_failure: bool,
+}
+
+/// The result of a single-item write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOutcome {
+    /// The attributes to return, per ReturnValues.
+    pub attributes: Option<Item>,
+    pub consumed: Consumed,
+}
+
+/// One change of a write: the item before and after (None = absent).
+pub(crate) struct Change {
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+}
+
+/// Reads the current item with key attributes `key` inside a transaction or snapshot.
+pub(crate) fn read_item(
+    view: &dyn ReadView,
+    table: &TableMeta,
+    key: &Item,
+) -> Result<Option<Item>> {
+    let k = keys::item_key(table, key)?;
+    match view.get(&k)? {
+        Some(b) => Ok(Some(codec::decode_item(&b)?)),
+        None => Ok(None),
+    }
+}
+
+/// Stores a change: the item, every index entry it adds, moves or removes, and the statistics.
+/// Returns the capacity it consumed.
+pub(crate) fn apply_change(
+    txn: &mut dyn WriteTxn,
+    table: &TableMeta,
+    change: &Change,
+) -> Result<Consumed> {
+    let mut consumed = Consumed::default();
+    let old_size = change.old.as_ref().map(item_size);
+    let new_size = change.new.as_ref().map(item_size);
+    let key_item = change.new.as_ref().or(change.old.as_ref());
+    let Some(key_item) = key_item else {
+        return Ok(consumed);
+    };
+    let k = keys::item_key(table, key_item)?;
+    match &change.new {
+        Some(item) => txn.put(&k, &codec::encode_item(item)),
+        None => txn.delete(&k),
+    }
+    consumed.add_table_write(old_size.unwrap_or(0).max(new_size.unwrap_or(0)));
+    let d_items = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
+    let d_bytes = new_size.unwrap_or(0) as i64 - old_size.unwrap_or(0) as i64;
+    stats::add(txn, table.id, 0, d_items, d_bytes)?;
+    for ix in &table.indexes {
+        let old_entry = change
+            .old
+            .as_ref()
+            .filter(|i| ix.keys.is_present_in(i))
+            .map(|i| -> Result<_> {
+                Ok((
+                    keys::index_entry_key(table, ix.number, &ix.keys, i)?,
+                    ix.project(i, &table.keys),
+                ))
+            })
+            .transpose()?;
+        let new_entry = change
+            .new
+            .as_ref()
+            .filter(|i| ix.keys.is_present_in(i))
+            .map(|i| -> Result<_> {
+                Ok((
+                    keys::index_entry_key(table, ix.number, &ix.keys, i)?,
+                    ix.project(i, &table.keys),
+                ))
+            })
+            .transpose()?;
+        if old_entry == new_entry {
+            continue;
+        }
+        let mut d_items = 0i64;
+        let mut d_bytes = 0i64;
+        if let Some((ok, oi)) = &old_entry {
+            let moved = new_entry.as_ref().is_none_or(|(nk, _)| nk != ok);
+            if moved {
+                txn.delete(ok);
+                consumed.add_index_write(&ix.name, item_size(oi));
+            }
+            d_items -= 1;
+            d_bytes -= item_size(oi) as i64;
+        }
+        if let Some((nk, ni)) = &new_entry {
+            txn.put(nk, &codec::encode_item(ni));
+            consumed.add_index_write(&ix.name, item_size(ni));
+            d_items += 1;
+            d_bytes += item_size(ni) as i64;
+        }
+        stats::add(txn, table.id, ix.number, d_items, d_bytes)?;
+    }
+    Ok(consumed)
+}
+
+/// Chooses the attributes to return after a write.
+pub(crate) fn returned(
+    rv: ReturnValues,
+    old: Option<&Item>,
+    new: Option<&Item>,
+    updated: &[String],
+) -> Option<Item> {
+    let pick = |item: Option<&Item>| -> Option<Item> {
+        let item = item?;
+        let out: Item = item
+            .iter()
+            .filter(|(k, _)| updated.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (!out.is_empty()).then_some(out)
+    };
+    match rv {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => old.cloned(),
+        ReturnValues::AllNew => new.cloned(),
+        ReturnValues::UpdatedOld => pick(old),
+        ReturnValues::UpdatedNew => pick(new),
+    }
+}
+
+/// Evaluates a write's condition on the current item.
+pub(crate) fn check_condition(opts: &WriteOptions, current: Option<&Item>) -> Result<()> {
+    if let Some(cond) = &opts.condition {
+        let empty = Item::new();
+        if !cond(current.unwrap_or(&empty)) {
+            return Err(EngineError::ConditionalCheckFailed {
+                item: current
+                    .filter(|_| opts.return_old_on_condition_failure)
+                    .cloned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// PutItem.
+    pub async fn put_item(
+        &self,
+        account: &str,
+        table: &str,
+        item: Item,
+        opts: WriteOptions,
+    ) -> Result<WriteOutcome> {
+        let table = self.table(account, table)?;
+        validate::check_item(&table, &item)?;
+        if matches!(
+            opts.return_values,
+            ReturnValues::UpdatedOld | ReturnValues::AllNew | ReturnValues::UpdatedNew
+        ) {
+            return Err(EngineError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ));
+        }
+        self.write(move |txn| {
+            let old = read_item(txn, &table, &item)?;
+            check_condition(&opts, old.as_ref())?;
+            let change = Change {
+                old,
+                new: Some(item.clone()),
+            };
+            let consumed = apply_change(txn, &table, &change)?;
+            Ok(WriteOutcome {
+                attributes: returned(opts.return_values, change.old.as_ref(), None, &[]),
+                consumed,
+            })
+        })
+        .await
+    }
+
+    /// DeleteItem.
+    pub async fn delete_item(
+        &self,
+        account: &str,
+        table: &str,
+        key: Item,
+        opts: WriteOptions,
+    ) -> Result<WriteOutcome> {
+        let table = self.table(account, table)?;
+        validate::check_key(&table, &key)?;
+        if matches!(
+            opts.return_values,
+            ReturnValues::UpdatedOld | ReturnValues::AllNew | ReturnValues::UpdatedNew
+        ) {
+            return Err(EngineError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ));
+        }
+        self.write(move |txn| {
+            let old = read_item(txn, &table, &key)?;
+            check_condition(&opts, old.as_ref())?;
+            let mut consumed = Consumed::default();
+            if old.is_some() {
+                consumed = apply_change(
+                    txn,
+                    &table,
+                    &Change {
+                        old: old.clone(),
+                        new: None,
+                    },
+                )?;
+            } else {
+                consumed.add_table_write(0);
+            }
+            Ok(WriteOutcome {
+                attributes: returned(opts.return_values, old.as_ref(), None, &[]),
+                consumed,
+            })
+        })
+        .await
+    }
+
+    /// UpdateItem: applies `update` to the current item (or to a new item holding only the key).
+    pub async fn update_item(
+        &self,
+        account: &str,
+        table: &str,
+        key: Item,
+        update: Option<Updater>,
+        opts: WriteOptions,
+    ) -> Result<WriteOutcome> {
+        let table = self.table(account, table)?;
+        validate::check_key(&table, &key)?;
+        self.write(move |txn| {
+            let old = read_item(txn, &table, &key)?;
+            check_condition(&opts, old.as_ref())?;
+            let mut new = old.clone().unwrap_or_else(|| key.clone());
+            let updated = match &update {
+                Some(u) => u(&mut new).map_err(EngineError::Validation)?,
+                None => Vec::new(),
+            };
+            for a in table.keys.attrs() {
+                if new.get(&a.name) != key.get(&a.name) {
+                    return Err(EngineError::validation(format!(
+                        "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                        a.name
+                    )));
+                }
+            }
+            validate::check_item(&table, &new)?;
+            let change = Change { old, new: Some(new) };
+            let consumed = apply_change(txn, &table, &change)?;
+            Ok(WriteOutcome {
+                attributes: returned(opts.return_values, change.old.as_ref(), change.new.as_ref(), &updated),
+                consumed,
+            })
+        })
+        .await
+    }
+
+    /// GetItem: the item with `key`, read from the latest durable state.
+    pub fn get_item(
+        &self,
+        account: &str,
+        table: &str,
+        key: &Item,
+        consistent: bool,
+    ) -> Result<(Option<Item>, Consumed)> {
+        let table = self.table(account, table)?;
+        validate::check_key(&table, key)?;
+        let snap = self.storage.snapshot()?;
+        let item = read_item(&*snap, &table, key)?;
+        let mut consumed = Consumed::default();
+        consumed.add_table_read(item.as_ref().map_or(0, item_size), consistent);
+        Ok((item, consumed))
+    }
+}

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod json;
+mod limits;
 mod number;
 mod size;
 mod value;
@@ -14,6 +15,12 @@ mod value_error;
 pub use json::{
     MAX_NESTING_DEPTH, attribute_value_from_json, attribute_value_to_json, item_from_json,
     item_to_json,
+};
+pub use limits::{
+    KEY_SCHEMA_MISMATCH, MAX_ATTRIBUTE_NAME_LEN, MAX_KEY_ATTRIBUTE_NAME_LEN,
+    MAX_PARTITION_KEY_SIZE, MAX_SORT_KEY_SIZE, MAX_TABLE_NAME_LEN, MIN_TABLE_NAME_LEN,
+    TABLE_NAME_PATTERN, format_validation_errors, key_attribute_name_errors, table_name_errors,
+    validate_index_key_value, validate_index_name, validate_key_value, validate_table_name,
 };
 pub use number::{Number, NumberError};
 pub use size::{

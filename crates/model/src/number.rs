@@ -382,7 +382,9 @@ mod tests {
 
     #[test]
     fn rejects_what_dynamodb_rejects() {
-        for bad in ["", "-", ".", "1e", "abc", "1..2", "1e+", "0x10", " 1"] {
+        for bad in [
+            "", "-", ".", "1e", "abc", "1..2", "1e+", "0x10", " 1", "-.", "1e-",
+        ] {
             assert_eq!(Number::parse(bad), Err(NumberError::Invalid), "{bad:?}");
         }
         assert_eq!(Number::parse("1e126"), Err(NumberError::Overflow));
@@ -394,6 +396,82 @@ mod tests {
             Err(NumberError::TooManyDigits)
         );
         assert!(Number::parse("12345678901234567890123456789012345678").is_ok());
+    }
+
+    #[test]
+    fn accepts_dynamodb_syntax() {
+        // Observed on DynamoDB: a leading '+' on the mantissa and signed exponents are
+        // accepted and dropped from what is read back.
+        for (input, stored) in [
+            ("+5", "5"),
+            ("+1.5", "1.5"),
+            ("+0", "0"),
+            ("+1e2", "100"),
+            ("1e+2", "100"),
+            ("1.5E+3", "1500"),
+            ("-7", "-7"),
+            ("00042", "42"),
+            ("1.0", "1"),
+            ("1.", "1"),
+            (".5", "0.5"),
+            ("-0.000", "0"),
+            ("0e999999999", "0"),
+        ] {
+            assert_eq!(n(input).to_string(), stored, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_other_syntax() {
+        for bad in [
+            " 5", "5 ", "5\n", "+", "+e2", "e5", "1+2", "1.2.3", "++1", "+-1", "1e++2", "1e5.5",
+            "1e 5", "Infinity", "NaN", "inf", "1_000", "1,5", "\u{661}",
+        ] {
+            assert_eq!(Number::parse(bad), Err(NumberError::Invalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prints_positional_notation_as_dynamodb_returns_numbers() {
+        // DynamoDB returns 1E+100 as a 1 followed by 100 zeros.
+        assert_eq!(n("1E+100").to_string(), format!("1{}", "0".repeat(100)));
+        assert_eq!(n("1e-6").to_string(), "0.000001");
+        assert_eq!(n("0.000001").to_string(), "0.000001");
+        assert_eq!(n("-1.25E-2").to_string(), "-0.0125");
+        assert_eq!(n("1e-130").to_string(), format!("0.{}1", "0".repeat(129)));
+        assert_eq!(
+            n("9.9999999999999999999999999999999999999E+125").to_string(),
+            format!("{}{}", "9".repeat(38), "0".repeat(88))
+        );
+        assert_eq!(n("12.5").to_string(), "12.5");
+        // Trailing zeros before the point are not significant digits.
+        assert_eq!(n(&format!("1{}", "0".repeat(60))).digits(), &[1]);
+    }
+
+    #[test]
+    fn range_and_precision_limits() {
+        assert_eq!(Number::parse("-1e126"), Err(NumberError::Overflow));
+        assert_eq!(Number::parse("-1e-131"), Err(NumberError::Underflow));
+        assert_eq!(
+            Number::parse("-1.23456789012345678901234567890123456789"),
+            Err(NumberError::TooManyDigits)
+        );
+        // 38 significant digits with any number of zeros around them are fine.
+        assert!(Number::parse("0.000012345678901234567890123456789012345678").is_ok());
+        assert!(Number::parse("12345678901234567890123456789012345678000000").is_ok());
+        assert_eq!(
+            n("9.9999999999999999999999999999999999999E+125").checked_add(&n("1e88")),
+            Err(NumberError::Overflow)
+        );
+        assert_eq!(
+            n("1.5e-130").checked_sub(&n("1e-130")),
+            Err(NumberError::Underflow)
+        );
+        assert_eq!(
+            NumberError::Overflow.to_string(),
+            "Number overflow. Attempting to store a number with magnitude larger than supported \
+             range"
+        );
     }
 
     #[test]

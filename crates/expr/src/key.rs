@@ -1,0 +1,265 @@
+//! Key conditions of Query: equality on every partition-key attribute and an optional
+//! condition on the sort key, checked against the key schema being queried.
+
+use std::cmp::Ordering;
+
+use palisade_model::{AttributeValue, Item, ScalarType};
+
+use crate::ast::{CompareOp, Cond, Operand, Path};
+use crate::error::{ExprError, Invalid};
+use crate::eval::{compare_scalars, values_equal};
+
+/// One key attribute of a table or index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyAttribute {
+    /// Attribute name.
+    pub name: String,
+    /// Its declared type.
+    pub ty: ScalarType,
+}
+
+/// The key schema a query runs against. Base tables and most indexes have one partition
+/// attribute and at most one sort attribute; multi-attribute index keys have up to four of
+/// each, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySchema {
+    pub partition: Vec<KeyAttribute>,
+    pub sort: Vec<KeyAttribute>,
+}
+
+/// The condition on one sort-key attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortOp {
+    Eq(AttributeValue),
+    Lt(AttributeValue),
+    Le(AttributeValue),
+    Gt(AttributeValue),
+    Ge(AttributeValue),
+    Between(AttributeValue, AttributeValue),
+    BeginsWith(AttributeValue),
+}
+
+impl SortOp {
+    /// Whether a sort-key value satisfies this condition.
+    pub fn matches(&self, v: &AttributeValue) -> bool {
+        let cmp = |b: &AttributeValue| compare_scalars(v, b);
+        match self {
+            SortOp::Eq(b) => values_equal(v, b),
+            SortOp::Lt(b) => cmp(b) == Some(Ordering::Less),
+            SortOp::Le(b) => matches!(cmp(b), Some(Ordering::Less | Ordering::Equal)),
+            SortOp::Gt(b) => cmp(b) == Some(Ordering::Greater),
+            SortOp::Ge(b) => matches!(cmp(b), Some(Ordering::Greater | Ordering::Equal)),
+            SortOp::Between(lo, hi) => {
+                matches!(cmp(lo), Some(Ordering::Greater | Ordering::Equal))
+                    && matches!(cmp(hi), Some(Ordering::Less | Ordering::Equal))
+            }
+            SortOp::BeginsWith(p) => match (v, p) {
+                (AttributeValue::S(s), AttributeValue::S(p)) => s.starts_with(p.as_str()),
+                (AttributeValue::B(s), AttributeValue::B(p)) => s.starts_with(p),
+                _ => false,
+            },
+        }
+    }
+
+    fn values(&self) -> Vec<&AttributeValue> {
+        match self {
+            SortOp::Eq(v)
+            | SortOp::Lt(v)
+            | SortOp::Le(v)
+            | SortOp::Gt(v)
+            | SortOp::Ge(v)
+            | SortOp::BeginsWith(v) => vec![v],
+            SortOp::Between(a, b) => vec![a, b],
+        }
+    }
+}
+
+/// A condition on one sort-key attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortCondition {
+    pub attribute: String,
+    pub op: SortOp,
+}
+
+/// A validated key condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyCondition {
+    /// Every partition-key attribute with the value it must equal, in schema order.
+    pub partition: Vec<(String, AttributeValue)>,
+    /// Conditions on a leading run of the sort-key attributes, in schema order; all but the
+    /// last are equalities. Empty when the query has no sort-key condition.
+    pub sort: Vec<SortCondition>,
+}
+
+impl KeyCondition {
+    /// The range condition on the sort key (the last one), if any.
+    pub fn sort_condition(&self) -> Option<&SortCondition> {
+        self.sort.last()
+    }
+
+    /// Whether `item`'s key attributes satisfy the condition.
+    pub fn matches(&self, item: &Item) -> bool {
+        self.partition
+            .iter()
+            .all(|(n, v)| item.get(n).is_some_and(|x| values_equal(x, v)))
+            && self
+                .sort
+                .iter()
+                .all(|s| item.get(&s.attribute).is_some_and(|x| s.op.matches(x)))
+    }
+}
+
+/// One `attribute op value` term of a key condition.
+pub(crate) struct KeyTerm {
+    pub path: Path,
+    pub op: SortOp,
+}
+
+fn flatten(cond: Cond, out: &mut Vec<Cond>) -> Result<(), ExprError> {
+    let op = match cond {
+        Cond::And(a, b) => {
+            flatten(*a, out)?;
+            return flatten(*b, out);
+        }
+        Cond::Or(..) => "OR",
+        Cond::Not(..) => "NOT",
+        Cond::In(..) => "IN",
+        Cond::Compare(CompareOp::Ne, ..) => "<>",
+        Cond::Contains(..) => "contains",
+        Cond::AttributeExists(..) => "attribute_exists",
+        Cond::AttributeNotExists(..) => "attribute_not_exists",
+        Cond::AttributeType(..) => "attribute_type",
+        other => {
+            out.push(other);
+            return Ok(());
+        }
+    };
+    Err(ExprError::invalid(
+        crate::ExprKind::KeyCondition,
+        Invalid::KeyOperator(op.to_string()),
+    ))
+}
+
+fn flip(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Lt => CompareOp::Gt,
+        CompareOp::Le => CompareOp::Ge,
+        CompareOp::Gt => CompareOp::Lt,
+        CompareOp::Ge => CompareOp::Le,
+        other => other,
+    }
+}
+
+fn term(cond: Cond) -> Result<KeyTerm, ExprError> {
+    let unsupported = ExprError::KeyConditionNotSupported;
+    let (path, op) = match cond {
+        Cond::Compare(op, Operand::Path(p), Operand::Value(v)) => (p, (op, v)),
+        Cond::Compare(op, Operand::Value(v), Operand::Path(p)) => (p, (flip(op), v)),
+        Cond::Between(Operand::Path(p), Operand::Value(lo), Operand::Value(hi)) => {
+            return Ok(KeyTerm {
+                path: p,
+                op: SortOp::Between(lo, hi),
+            });
+        }
+        Cond::BeginsWith(Operand::Path(p), Operand::Value(v)) => {
+            return Ok(KeyTerm {
+                path: p,
+                op: SortOp::BeginsWith(v),
+            });
+        }
+        _ => return Err(unsupported),
+    };
+    let (op, v) = op;
+    let op = match op {
+        CompareOp::Eq => SortOp::Eq(v),
+        CompareOp::Lt => SortOp::Lt(v),
+        CompareOp::Le => SortOp::Le(v),
+        CompareOp::Gt => SortOp::Gt(v),
+        CompareOp::Ge => SortOp::Ge(v),
+        CompareOp::Ne => return Err(unsupported),
+    };
+    Ok(KeyTerm { path, op })
+}
+
+/// Builds a key condition from a validated condition tree.
+pub(crate) fn key_condition_from(
+    cond: Cond,
+    schema: &KeySchema,
+) -> Result<KeyCondition, ExprError> {
+    let mut conds = Vec::new();
+    flatten(cond, &mut conds)?;
+    let terms = conds.into_iter().map(term).collect::<Result<Vec<_>, _>>()?;
+    build_key_condition(terms, schema)
+}
+
+/// Checks terms against the schema: every partition attribute with `=`, sort attributes in
+/// order with only the last one a range, nothing else.
+pub(crate) fn build_key_condition(
+    terms: Vec<KeyTerm>,
+    schema: &KeySchema,
+) -> Result<KeyCondition, ExprError> {
+    let mut partition: Vec<Option<AttributeValue>> = vec![None; schema.partition.len()];
+    let mut sort: Vec<Option<SortOp>> = vec![None; schema.sort.len()];
+    let mut unsupported = false;
+    for t in terms {
+        if !t.path.rest.is_empty() {
+            unsupported = true;
+            continue;
+        }
+        let name = &t.path.head;
+        if let Some(i) = schema.partition.iter().position(|k| &k.name == name) {
+            let SortOp::Eq(v) = t.op else {
+                unsupported = true;
+                continue;
+            };
+            if partition[i].is_some() {
+                return Err(ExprError::KeyConditionDuplicate);
+            }
+            if v.scalar_type() != Some(schema.partition[i].ty) {
+                return Err(ExprError::KeyTypeMismatch);
+            }
+            partition[i] = Some(v);
+        } else if let Some(i) = schema.sort.iter().position(|k| &k.name == name) {
+            if sort[i].is_some() {
+                return Err(ExprError::KeyConditionDuplicate);
+            }
+            if t.op
+                .values()
+                .iter()
+                .any(|v| v.scalar_type() != Some(schema.sort[i].ty))
+            {
+                return Err(ExprError::KeyTypeMismatch);
+            }
+            sort[i] = Some(t.op);
+        } else {
+            unsupported = true;
+        }
+    }
+    let mut out = KeyCondition {
+        partition: Vec::with_capacity(partition.len()),
+        sort: Vec::new(),
+    };
+    for (k, v) in schema.partition.iter().zip(partition) {
+        match v {
+            Some(v) => out.partition.push((k.name.clone(), v)),
+            None => return Err(ExprError::MissedKeyElement(k.name.clone())),
+        }
+    }
+    if unsupported {
+        return Err(ExprError::KeyConditionNotSupported);
+    }
+    let used = sort.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    for (i, (k, op)) in schema.sort.iter().zip(sort).take(used).enumerate() {
+        let Some(op) = op else {
+            return Err(ExprError::MissedKeyElement(k.name.clone()));
+        };
+        if i + 1 < used && !matches!(op, SortOp::Eq(_)) {
+            return Err(ExprError::KeyConditionNotSupported);
+        }
+        out.sort.push(SortCondition {
+            attribute: k.name.clone(),
+            op,
+        });
+    }
+    Ok(out)
+}

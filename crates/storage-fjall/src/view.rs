@@ -1,0 +1,83 @@
+//! Reads: a view of the committed data at one fjall snapshot, and the view of a running
+//! transaction (committed data, then its group's earlier writes, then its own writes).
+
+use std::ops::Bound;
+
+use fjall::{Keyspace, Readable, Snapshot};
+use palisade_storage::overlay::{Overlay, bounds_are_empty};
+use palisade_storage::{EntryIter, ReadView, StorageError, WriteTxn};
+
+use crate::fjall_error;
+
+/// The committed data as of one fjall snapshot. The writer publishes a group's writes only
+/// after syncing them, so a snapshot never shows data that could still be lost.
+pub(crate) struct SnapshotView {
+    pub(crate) snapshot: Snapshot,
+    pub(crate) data: Keyspace,
+}
+
+fn owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
+    bound.map(<[u8]>::to_vec)
+}
+
+impl ReadView for SnapshotView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.snapshot
+            .get(&self.data, key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(fjall_error)
+    }
+
+    fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
+        if bounds_are_empty(start, end) {
+            return Box::new(std::iter::empty());
+        }
+        let iter = self
+            .snapshot
+            .range::<Vec<u8>, _>(&self.data, (owned(start), owned(end)));
+        let entry = |guard: fjall::Guard| {
+            guard
+                .into_inner()
+                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(fjall_error)
+        };
+        if reverse {
+            Box::new(iter.rev().map(entry))
+        } else {
+            Box::new(iter.map(entry))
+        }
+    }
+}
+
+/// A transaction running on the writer thread.
+pub(crate) struct TxnView<'g> {
+    pub(crate) committed: &'g SnapshotView,
+    /// Writes of the jobs that ran before this one in the same group.
+    pub(crate) group: &'g Overlay,
+    /// This transaction's own writes.
+    pub(crate) own: Overlay,
+}
+
+impl ReadView for TxnView<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.own.get_through(key, |key| {
+            self.group.get_through(key, |key| self.committed.get(key))
+        })
+    }
+
+    fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
+        let committed = self.committed.range(start, end, reverse);
+        let with_group = self.group.range_through(committed, start, end, reverse);
+        self.own.range_through(with_group, start, end, reverse)
+    }
+}
+
+impl WriteTxn for TxnView<'_> {
+    fn put(&mut self, key: &[u8], value: &[u8]) {
+        self.own.put(key, value);
+    }
+
+    fn delete(&mut self, key: &[u8]) {
+        self.own.delete(key);
+    }
+}

@@ -1,0 +1,137 @@
+//! The writer thread: runs transactions one after another and commits them in groups that
+//! share one fsync.
+//!
+//! The thread takes the first waiting job, then keeps taking jobs that are already queued
+//! (up to a limit) while it runs them. Every job of a group runs against the committed data
+//! plus the writes of the group's earlier jobs; an aborted job's writes are dropped. The
+//! group's writes then go to fjall as one batch, synced once, and only then does any job of
+//! the group get its answer.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+
+use fjall::{Database, Keyspace, PersistMode};
+use palisade_storage::overlay::Overlay;
+use palisade_storage::{Abort, StorageError, TransactError, TxnFn};
+use tokio::sync::oneshot;
+
+use crate::view::{SnapshotView, TxnView};
+
+/// Most jobs committed by one sync.
+const MAX_GROUP_JOBS: usize = 1024;
+/// A group stops taking jobs once its writes reach about this many bytes.
+const MAX_GROUP_BYTES: usize = 32 << 20;
+
+/// What a job's caller receives: the transaction's outcome, or the payload of a panic of the
+/// transaction function, to be resumed in the caller.
+pub(crate) type Reply = Result<Result<(), TransactError>, Box<dyn Any + Send>>;
+
+/// A transaction waiting for the writer.
+pub(crate) struct Job {
+    pub(crate) f: TxnFn,
+    pub(crate) reply: oneshot::Sender<Reply>,
+}
+
+/// Counters of the writer's work.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) transactions: AtomicU64,
+    pub(crate) groups: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+}
+
+/// How one job of a group ended, before the group is synced.
+enum Outcome {
+    Committed,
+    Aborted,
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// Runs jobs from `jobs` until every sender is gone.
+pub(crate) fn run(db: Database, data: Keyspace, jobs: Receiver<Job>, counters: Arc<Counters>) {
+    while let Ok(first) = jobs.recv() {
+        let committed = SnapshotView {
+            snapshot: db.snapshot(),
+            data: data.clone(),
+        };
+        let mut group = Overlay::new();
+        let mut group_bytes = 0usize;
+        let mut answered: Vec<(oneshot::Sender<Reply>, Outcome)> = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            let outcome = run_job(&committed, &mut group, &mut group_bytes, job.f);
+            answered.push((job.reply, outcome));
+            next = if answered.len() < MAX_GROUP_JOBS && group_bytes < MAX_GROUP_BYTES {
+                jobs.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        drop(committed);
+        let written = if group.is_empty() {
+            Ok(())
+        } else {
+            counters.syncs.fetch_add(1, Ordering::Relaxed);
+            commit_group(&db, &data, group)
+        };
+        counters.groups.fetch_add(1, Ordering::Relaxed);
+        counters
+            .transactions
+            .fetch_add(answered.len() as u64, Ordering::Relaxed);
+        if let Err(e) = &written {
+            tracing::error!(error = %e, jobs = answered.len(), "group commit failed");
+        }
+        for (reply, outcome) in answered {
+            let answer = match (outcome, &written) {
+                (Outcome::Panicked(payload), _) => Err(payload),
+                // The outcome may rest on writes that were just lost: report the failure.
+                (_, Err(e)) => Ok(Err(TransactError::Storage(StorageError::Io(e.to_string())))),
+                (Outcome::Committed, Ok(())) => Ok(Ok(())),
+                (Outcome::Aborted, Ok(())) => Ok(Err(TransactError::Aborted)),
+            };
+            // The caller may have stopped waiting; the transaction stands either way.
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+fn run_job(
+    committed: &SnapshotView,
+    group: &mut Overlay,
+    group_bytes: &mut usize,
+    mut f: TxnFn,
+) -> Outcome {
+    let mut txn = TxnView {
+        committed,
+        group,
+        own: Overlay::new(),
+    };
+    match catch_unwind(AssertUnwindSafe(|| f(&mut txn))) {
+        Ok(Ok(())) => {
+            let own = txn.own;
+            *group_bytes += own
+                .iter()
+                .map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len))
+                .sum::<usize>();
+            group.apply(own);
+            Outcome::Committed
+        }
+        Ok(Err(Abort)) => Outcome::Aborted,
+        Err(payload) => Outcome::Panicked(payload),
+    }
+}
+
+/// Writes a group's writes as one fjall batch and syncs the journal before publishing them.
+fn commit_group(db: &Database, data: &Keyspace, group: Overlay) -> Result<(), StorageError> {
+    let mut batch = db.batch().durability(Some(PersistMode::SyncAll));
+    for (key, value) in group.into_writes() {
+        match value {
+            Some(value) => batch.insert(data, key, value),
+            None => batch.remove(data, key),
+        }
+    }
+    batch.commit().map_err(crate::fjall_error)
+}

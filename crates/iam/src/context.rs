@@ -1,0 +1,353 @@
+//! The request being authorized: who, what, on which resource, and the condition keys.
+
+use std::cmp::Ordering;
+
+use crate::glob::{Resolver, split_arn};
+
+/// What kind of caller made the request (`aws:PrincipalType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalType {
+    /// An IAM user (`arn:aws:iam::A:user/path/name`).
+    User,
+    /// A role session (`arn:aws:sts::A:assumed-role/R/S`).
+    AssumedRole,
+    /// A role named directly (`arn:aws:iam::A:role/path/R`); treated like a session of it.
+    Role,
+    /// A federated-user session (`arn:aws:sts::A:federated-user/N`).
+    FederatedUser,
+    /// The account root user (`arn:aws:iam::A:root`).
+    Account,
+    /// An AWS service principal (`dynamodb.amazonaws.com`).
+    Service,
+    /// An unauthenticated caller.
+    Anonymous,
+}
+
+impl PrincipalType {
+    /// The `aws:PrincipalType` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrincipalType::User => "User",
+            PrincipalType::AssumedRole | PrincipalType::Role => "AssumedRole",
+            PrincipalType::FederatedUser => "FederatedUser",
+            PrincipalType::Account => "Account",
+            PrincipalType::Service => "Service",
+            PrincipalType::Anonymous => "Anonymous",
+        }
+    }
+}
+
+/// A principal ARN that Palisade does not understand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "\"{0}\" is not a user, role, assumed-role, federated-user or root ARN, a service principal or \"anonymous\""
+)]
+pub struct PrincipalError(pub String);
+
+/// The caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The ARN shown in AccessDenied messages (session ARN for role sessions), or `anonymous`.
+    pub arn: String,
+    /// The kind of caller.
+    pub kind: PrincipalType,
+    /// The principal's account, if it has one.
+    pub account: Option<String>,
+    /// For role sessions: the role ARN (with its path when known), used for role-ARN grants,
+    /// `aws:PrincipalArn` and the service-linked-role exemption.
+    pub role_arn: Option<String>,
+}
+
+impl Principal {
+    /// The anonymous caller.
+    pub fn anonymous() -> Principal {
+        Principal {
+            arn: "anonymous".to_owned(),
+            kind: PrincipalType::Anonymous,
+            account: None,
+            role_arn: None,
+        }
+    }
+
+    /// Parses a principal: an IAM user, role or root ARN, an STS assumed-role or
+    /// federated-user ARN, a service principal (`*.amazonaws.com`) or `anonymous`.
+    pub fn parse(text: &str) -> Result<Principal, PrincipalError> {
+        let err = || PrincipalError(text.to_owned());
+        if text == "anonymous" {
+            return Ok(Principal::anonymous());
+        }
+        if text.ends_with(".amazonaws.com") && !text.contains(':') {
+            return Ok(Principal {
+                arn: text.to_owned(),
+                kind: PrincipalType::Service,
+                account: None,
+                role_arn: None,
+            });
+        }
+        let p = split_arn(text).ok_or_else(err)?;
+        let (partition, service, account, res) = (p[1], p[2], p[4], p[5]);
+        if p[0] != "arn" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        let mk = |kind, role_arn| Principal {
+            arn: text.to_owned(),
+            kind,
+            account: Some(account.to_owned()),
+            role_arn,
+        };
+        match (service, res.split_once('/')) {
+            ("iam", None) if res == "root" => Ok(mk(PrincipalType::Account, None)),
+            ("iam", Some(("user", n))) if !n.is_empty() => Ok(mk(PrincipalType::User, None)),
+            ("iam", Some(("role", n))) if !n.is_empty() => {
+                Ok(mk(PrincipalType::Role, Some(text.to_owned())))
+            }
+            ("sts", Some(("assumed-role", rest))) => {
+                let (role, session) = rest.split_once('/').ok_or_else(err)?;
+                if role.is_empty() || session.is_empty() {
+                    return Err(err());
+                }
+                let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+                Ok(mk(PrincipalType::AssumedRole, Some(role_arn)))
+            }
+            ("sts", Some(("federated-user", n))) if !n.is_empty() => {
+                Ok(mk(PrincipalType::FederatedUser, None))
+            }
+            _ => Err(err()),
+        }
+    }
+
+    /// Sets the role ARN of a session (to give the role's path, which session ARNs omit).
+    pub fn with_role_arn(mut self, role_arn: impl Into<String>) -> Principal {
+        self.role_arn = Some(role_arn.into());
+        self
+    }
+
+    /// Whether the caller is a service-linked role (role path `/aws-service-role/`), which
+    /// SCPs and RCPs do not affect.
+    pub fn is_service_linked_role(&self) -> bool {
+        self.role_arn
+            .as_deref()
+            .and_then(split_arn)
+            .is_some_and(|p| p[5].starts_with("role/aws-service-role/"))
+    }
+
+    /// The `aws:PrincipalArn` value: the role ARN for sessions, otherwise the ARN.
+    pub fn principal_arn(&self) -> &str {
+        match self.kind {
+            PrincipalType::AssumedRole => self.role_arn.as_deref().unwrap_or(&self.arn),
+            _ => &self.arn,
+        }
+    }
+}
+
+/// A condition key's value in the request: single or multi-valued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextValue {
+    /// A single value.
+    Single(String),
+    /// A multi-valued key (`ArrayOf...`): `aws:TagKeys`, `dynamodb:LeadingKeys`, ...
+    Multi(Vec<String>),
+}
+
+impl ContextValue {
+    /// The values as a slice.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            ContextValue::Single(s) => std::slice::from_ref(s),
+            ContextValue::Multi(v) => v,
+        }
+    }
+}
+
+impl From<&str> for ContextValue {
+    fn from(s: &str) -> Self {
+        ContextValue::Single(s.to_owned())
+    }
+}
+
+impl From<String> for ContextValue {
+    fn from(s: String) -> Self {
+        ContextValue::Single(s)
+    }
+}
+
+impl From<Vec<String>> for ContextValue {
+    fn from(v: Vec<String>) -> Self {
+        ContextValue::Multi(v)
+    }
+}
+
+/// One request to authorize.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    principal: Principal,
+    action: String,
+    action_lower: String,
+    resource: String,
+    resource_account: Option<String>,
+    /// Sorted by key; keys stored in ASCII lower case.
+    keys: Vec<(Box<str>, ContextValue)>,
+}
+
+impl RequestContext {
+    /// A request by `principal` to perform `action` (`service:Name`) on `resource` (an ARN or
+    /// `*`). The resource account is taken from the ARN. The keys `aws:PrincipalArn`,
+    /// `aws:PrincipalAccount`, `aws:PrincipalType` and (for users) `aws:username`, (for root)
+    /// `aws:userid` are filled from the principal; [`insert`](Self::insert) overrides them.
+    pub fn new(principal: Principal, action: &str, resource: &str) -> RequestContext {
+        let resource_account = split_arn(resource)
+            .map(|p| p[4])
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        let mut ctx = RequestContext {
+            action: action.to_owned(),
+            action_lower: action.to_ascii_lowercase(),
+            resource: resource.to_owned(),
+            resource_account,
+            keys: Vec::with_capacity(16),
+            principal,
+        };
+        let p = ctx.principal.clone();
+        if p.kind != PrincipalType::Anonymous {
+            ctx.insert("aws:PrincipalArn", p.principal_arn());
+            ctx.insert("aws:PrincipalType", p.kind.name());
+        } else {
+            ctx.insert("aws:PrincipalType", "Anonymous");
+            ctx.insert("aws:userid", "anonymous");
+        }
+        if let Some(acct) = &p.account {
+            ctx.insert("aws:PrincipalAccount", acct.as_str());
+            if p.kind == PrincipalType::Account {
+                ctx.insert("aws:userid", acct.as_str());
+            }
+        }
+        if p.kind == PrincipalType::User
+            && let Some(name) = p.arn.rsplit('/').next()
+        {
+            ctx.insert("aws:username", name);
+        }
+        ctx
+    }
+
+    /// Overrides the account that owns the resource (default: from the resource ARN).
+    pub fn set_resource_account(&mut self, account: Option<String>) {
+        self.resource_account = account;
+    }
+
+    /// Sets a condition key (key names are case-insensitive). An empty multi-value list is
+    /// stored as given and treated as absent by the operators.
+    pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
+        let value = value.into();
+        match self.find(key) {
+            Ok(i) => self.keys[i].1 = value,
+            Err(i) => self
+                .keys
+                .insert(i, (key.to_ascii_lowercase().into(), value)),
+        }
+    }
+
+    /// The value of a condition key (case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.find(key).ok().map(|i| &self.keys[i].1)
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.keys.binary_search_by(|(k, _)| cmp_ascii_ci(k, key))
+    }
+
+    /// The caller.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The action as given.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The action in lower case (for case-insensitive matching).
+    pub(crate) fn action_lower(&self) -> &str {
+        &self.action_lower
+    }
+
+    /// The resource ARN.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The account that owns the resource, if known.
+    pub fn resource_account(&self) -> Option<&str> {
+        self.resource_account.as_deref()
+    }
+
+    /// Whether caller and resource are in the same account (true when the resource has no
+    /// account, e.g. `*`).
+    pub fn same_account(&self) -> bool {
+        match (&self.principal.account, &self.resource_account) {
+            (Some(p), Some(r)) => p == r,
+            (None, Some(_)) => false,
+            (_, None) => true,
+        }
+    }
+
+    /// All keys (lower-cased names) and values.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+        self.keys.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl Resolver for RequestContext {
+    fn single(&self, key_lower: &str) -> Option<&str> {
+        match self.get(key_lower)? {
+            ContextValue::Single(s) => Some(s),
+            ContextValue::Multi(v) if v.len() == 1 => Some(&v[0]),
+            ContextValue::Multi(_) => None,
+        }
+    }
+}
+
+/// Compares a stored lower-case key with a query key, ignoring ASCII case of the query.
+fn cmp_ascii_ci(stored: &str, query: &str) -> Ordering {
+    stored
+        .bytes()
+        .cmp(query.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_principals() {
+        let s = Principal::parse("arn:aws:sts::111122223333:assumed-role/app/s1").unwrap();
+        assert_eq!(s.kind, PrincipalType::AssumedRole);
+        assert_eq!(
+            s.role_arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/app")
+        );
+        assert_eq!(s.principal_arn(), "arn:aws:iam::111122223333:role/app");
+        let r = Principal::parse("arn:aws:iam::111122223333:root").unwrap();
+        assert_eq!(r.kind, PrincipalType::Account);
+        assert!(Principal::parse("arn:aws:iam::1:user/x").is_err());
+        assert!(Principal::parse("bob").is_err());
+        let slr =
+            Principal::parse("arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/R")
+                .unwrap();
+        assert!(slr.is_service_linked_role());
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_derived() {
+        let p = Principal::parse("arn:aws:iam::111122223333:user/team/bob").unwrap();
+        let mut c = RequestContext::new(
+            p,
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:us-east-1:111122223333:table/t",
+        );
+        c.insert("AWS:SourceVpc", "vpc-1");
+        assert_eq!(c.get("aws:sourcevpc"), Some(&ContextValue::from("vpc-1")));
+        assert_eq!(c.get("aws:USERNAME"), Some(&ContextValue::from("bob")));
+        assert_eq!(c.resource_account(), Some("111122223333"));
+        assert!(c.same_account());
+    }
+}

@@ -1,0 +1,8 @@
+//! Behaviour tests of the policy language and evaluator, taken from AWS's documented rules.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod decisions;
+mod operators;
+mod parsing;
+mod properties;

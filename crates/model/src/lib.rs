@@ -3,6 +3,14 @@
 //! This crate is the bottom of the workspace. It must not depend on any other palisade crate,
 //! on storage, on the network or on an async runtime. It knows the DynamoDB JSON wire form of
 //! attribute values (`{"S": "x"}`, `{"N": "1"}`, ...) because every layer above speaks it.
+//!
+//! - [`AttributeValue`], [`Item`], [`Number`]: the values.
+//! - [`attribute_value_from_json`], [`item_from_json`] and their inverses: the wire form, with
+//!   DynamoDB's `SerializationException` and `ValidationException` texts ([`ValueError`]).
+//! - [`item_size`], [`attribute_value_size`]: sizes as DynamoDB counts them, for the 400 KB
+//!   limit ([`MAX_ITEM_SIZE`]) and capacity units.
+//! - [`validate_table_name`], [`validate_key_value`] and the other limits, with DynamoDB's
+//!   messages.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod json;

@@ -33,6 +33,13 @@ fn table_names_follow_dynamodb_rules() {
          'tableName' failed to satisfy constraint: Member must have length greater than or \
          equal to 3"
     );
+    assert_eq!(
+        validate_table_name("", "backupName").unwrap_err(),
+        "2 validation errors detected: Value '' at 'backupName' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at \
+         'backupName' failed to satisfy constraint: Member must have length greater than or \
+         equal to 3"
+    );
     // Non-ASCII letters are outside the pattern.
     assert!(validate_table_name("tablé", "tableName").is_err());
 }

@@ -9,8 +9,10 @@ pub type Item = BTreeMap<String, AttributeValue>;
 
 /// One DynamoDB attribute value.
 ///
-/// Sets keep the order they were given in; uniqueness and non-emptiness are checked by the
-/// validation layer when a value enters the system, not by this type.
+/// Sets keep the order they were given in. This type does not enforce DynamoDB's rules
+/// (non-empty sets without duplicates, nesting depth): values decoded with
+/// [`attribute_value_from_json`](crate::attribute_value_from_json) or
+/// [`item_from_json`](crate::item_from_json) satisfy them, values built in code must.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeValue {
     S(String),

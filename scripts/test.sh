@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints and every test of the workspace.
+#
+# Installs what the tests need when it is missing (the AWS CLI and boto3, used by the smoke
+# tests), then runs `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test`. Exits
+# non-zero as soon as one step fails.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- test dependencies (idempotent, quiet) ---------------------------------------------------
+python_has() { python3 -c "import $1" >/dev/null 2>&1; }
+if command -v python3 >/dev/null 2>&1; then
+  missing=()
+  command -v aws >/dev/null 2>&1 || missing+=(awscli)
+  python_has boto3 || missing+=(boto3)
+  if ((${#missing[@]})); then
+    step "installing ${missing[*]}"
+    python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+  fi
+else
+  echo "warning: python3 not found; the AWS CLI and boto3 smoke tests cannot run" >&2
+fi
+
+# --- checks ----------------------------------------------------------------------------------
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace --all-targets"
+cargo test --workspace --all-targets
+
+step "all checks passed"

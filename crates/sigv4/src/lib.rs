@@ -6,14 +6,54 @@
 //! pass plain strings and byte slices ([`RequestParts`]).
 //!
 //! Verification is two steps so the caller can look up the secret in between and never touches the
-//! body of an unauthenticated request:
+//! body of an unauthenticated request. DynamoDB's order of checks is kept when the caller does:
 //!
-//! 1. [`parse`] extracts the signature (header or presigned query form);
-//! 2. [`ParsedSignature::check`] applies the clock-skew and credential-scope checks (optional; it is
-//!    repeated by `verify`, but calling it before the key lookup keeps DynamoDB's error order);
+//! 1. [`parse`]: both forms present, missing/unknown scheme, missing components, date format;
+//! 2. [`ParsedSignature::check`]: clock skew (presigned expiry), Host signed, algorithm,
+//!    credential shape, credential scope (repeated inside `verify`, so skipping it is safe, but
+//!    calling it before the key lookup keeps DynamoDB's error order);
 //! 3. the caller looks up the secret of [`ParsedSignature::access_key_id`] (unknown key:
-//!    [`AuthError::UnrecognizedClient`]) and validates the session token;
-//! 4. [`verify`] recomputes the signature over the actual body and compares in constant time.
+//!    [`AuthError::UnrecognizedClient`]);
+//! 4. [`verify`] recomputes the signature over the actual body and compares in constant time;
+//! 5. the caller validates [`ParsedSignature::security_token`] ([`AuthError::InvalidSecurityToken`],
+//!    [`AuthError::ExpiredToken`]), then parses the body.
+//!
+//! ```
+//! use palisade_sigv4::*;
+//! use time::macros::datetime;
+//!
+//! let now = datetime!(2015-08-30 12:36:00 UTC);
+//! let creds = Credentials {
+//!     access_key_id: "AKIDEXAMPLE".into(),
+//!     secret_access_key: "secret".into(),
+//!     session_token: None,
+//! };
+//! let body = br#"{"TableName":"t"}"#;
+//! let plain = [("Host", "localhost:8000")];
+//! let req = RequestParts { method: "POST", path: "/", query: "", headers: &plain };
+//! let added = sign(&req, body, &creds, "us-east-1", "dynamodb", now);
+//!
+//! // Server side: the request now carries Host plus the added headers.
+//! let mut all: Vec<(&str, &str)> = plain.to_vec();
+//! all.extend(added.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+//! let req = RequestParts { headers: &all, ..req };
+//! let expected = Expectations {
+//!     region: "us-east-1",
+//!     service: "dynamodb",
+//!     now,
+//!     max_skew: Duration::minutes(5),
+//! };
+//! let cache = SigningKeyCache::default();
+//! let parsed = parse(&req)?;
+//! parsed.check(&expected)?;
+//! assert_eq!(parsed.access_key_id(), "AKIDEXAMPLE");
+//! verify(&parsed, &req, body, "secret", &expected, &cache)?;
+//! assert_eq!(
+//!     verify(&parsed, &req, b"{}", "secret", &expected, &cache),
+//!     Err(AuthError::SignatureMismatch)
+//! );
+//! # Ok::<(), AuthError>(())
+//! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod canonical;

@@ -61,8 +61,8 @@ impl CredentialScope {
 
 /// The signature components of a request, syntactically checked. Obtain with [`crate::parse`];
 /// then call [`ParsedSignature::check`], look up the secret for [`ParsedSignature::access_key_id`]
-/// and finish with [`crate::verify`].
-#[derive(Debug, Clone)]
+/// and finish with [`crate::verify`]. `Debug` redacts the security token.
+#[derive(Clone)]
 pub struct ParsedSignature {
     pub(crate) location: AuthLocation,
     pub(crate) access_key_id: String,
@@ -77,6 +77,25 @@ pub struct ParsedSignature {
     /// algorithm, credential shape, expiry value); reported by [`ParsedSignature::check`] after the
     /// skew check so the order of errors matches DynamoDB's.
     pub(crate) deferred: Option<AuthError>,
+}
+
+impl std::fmt::Debug for ParsedSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedSignature")
+            .field("location", &self.location)
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.scope)
+            .field("amz_date", &self.amz_date)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &self.signature)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires", &self.expires)
+            .field("deferred", &self.deferred)
+            .finish()
+    }
 }
 
 impl ParsedSignature {

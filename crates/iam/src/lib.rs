@@ -19,6 +19,7 @@ mod findings;
 mod glob;
 mod model;
 mod parse;
+mod scenario;
 mod validate;
 
 pub use compile::{CompiledPolicy, Grant};
@@ -31,4 +32,5 @@ pub use model::{
     PolicyType, PrincipalClause, PrincipalMap, Principals, ResourceClause, SetQualifier, Statement,
     Version,
 };
+pub use scenario::{Scenario, ScenarioError, decision_json};
 pub use validate::validate;

@@ -254,7 +254,7 @@ fn shape_bool(v: &Value) -> Result<(), ValueError> {
 
 fn shape_blob(v: &Value) -> Result<(), ValueError> {
     match v {
-        Value::String(text) => decode_base64(text).map(drop).map_err(ValueError::from),
+        Value::String(text) => check_base64(text).map_err(ValueError::from),
         Value::Null => Ok(()),
         Value::Bool(_) | Value::Number(_) => Err(SerializationError::NotBase64String.into()),
         Value::Array(_) => {
@@ -292,13 +292,48 @@ fn shape_map(
     }
 }
 
-/// Decodes standard padded base64 as DynamoDB accepts it.
-fn decode_base64(text: &str) -> Result<Vec<u8>, SerializationError> {
+/// Checks, without decoding, that `text` is standard padded base64 in canonical form, which
+/// is what [`decode_base64`] (and DynamoDB) accepts. Lets the shape pass look at binary
+/// values without decoding them twice.
+fn check_base64(text: &str) -> Result<(), SerializationError> {
     // DynamoDB counts UTF-16 units (it is written in Java).
     let length = text.encode_utf16().count();
     if !length.is_multiple_of(4) {
         return Err(SerializationError::Base64Length(length));
     }
+    let bytes = text.as_bytes();
+    let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+    let data = &bytes[..bytes.len() - padding];
+    if padding > 2 || !data.iter().all(|&b| base64_value(b).is_some()) {
+        return Err(SerializationError::Base64Invalid);
+    }
+    // The bits after the last whole byte must be zero: 2 of them with one '=', 4 with two.
+    let spare_bits_mask = match padding {
+        0 => 0,
+        1 => 0b11,
+        _ => 0b1111,
+    };
+    match data.last().and_then(|&b| base64_value(b)) {
+        Some(last) if last & spare_bits_mask != 0 => Err(SerializationError::Base64Invalid),
+        _ => Ok(()),
+    }
+}
+
+/// The 6-bit value of a character of the standard base64 alphabet.
+fn base64_value(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes standard padded base64 as DynamoDB accepts it.
+fn decode_base64(text: &str) -> Result<Vec<u8>, SerializationError> {
+    check_base64(text)?;
     STANDARD
         .decode(text)
         .map_err(|_| SerializationError::Base64Invalid)

@@ -445,3 +445,41 @@ fn hostile_depth_is_refused_without_exhausting_the_stack() {
     let e = decode(nested_maps(1_000)).unwrap_err();
     assert_eq!(e, ValueError::Validation(ValidationError::TooDeep));
 }
+
+proptest::proptest! {
+    /// The allocation-free check accepts exactly what the decoder accepts.
+    #[test]
+    fn base64_check_agrees_with_the_decoder(text in "[A-Za-z0-9+/=!é]{0,4}([A-Za-z0-9+/]{4}){0,3}[A-Za-z0-9+/=]{0,4}") {
+        let decoded = STANDARD.decode(&text);
+        let checked = check_base64(&text);
+        proptest::prop_assert_eq!(checked.is_ok(), decoded.is_ok(), "{:?}", text);
+        if let Ok(bytes) = decoded {
+            proptest::prop_assert_eq!(decode_base64(&text).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn base64_check_accepts_every_encoding(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+        proptest::prop_assert!(check_base64(&STANDARD.encode(&bytes)).is_ok());
+    }
+}
+
+#[test]
+fn base64_padding_edge_cases() {
+    for (text, ok) in [
+        ("", true),
+        ("AA==", true),
+        ("AAA=", true),
+        ("AAAA", true),
+        ("A===", false),
+        ("AB==", false),
+        ("AAB=", false),
+        ("=AAA", false),
+        ("AA=A", false),
+        ("====", false),
+        ("AA-_", false),
+    ] {
+        assert_eq!(check_base64(text).is_ok(), ok, "{text}");
+        assert_eq!(STANDARD.decode(text).is_ok(), ok, "{text}");
+    }
+}

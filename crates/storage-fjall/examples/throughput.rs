@@ -49,12 +49,37 @@ async fn measure(writers: usize, duration: Duration) {
     );
 }
 
+/// The same load written straight to fjall from one thread, one synced batch per item: the
+/// ceiling for one writer without group commit.
+fn measure_raw_fjall(duration: Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fjall::Database::builder(dir.path()).open().unwrap();
+    let ks = db
+        .keyspace("data", fjall::KeyspaceCreateOptions::default)
+        .unwrap();
+    let value = vec![0x5Au8; 1024];
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < duration {
+        let mut batch = db.batch().durability(Some(fjall::PersistMode::SyncAll));
+        batch.insert(&ks, format!("k{n:010}"), value.clone());
+        batch.commit().unwrap();
+        n += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "raw fjall, 1 thread: {n} items in {secs:.2} s = {:.0} items/s",
+        n as f64 / secs
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let secs = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
+    measure_raw_fjall(Duration::from_secs(secs));
     for writers in [1, 16] {
         measure(writers, Duration::from_secs(secs)).await;
     }

@@ -469,3 +469,95 @@ fn parsed_accessors() {
     );
     assert_eq!(authenticate(&hr, "", NOW), Ok(()));
 }
+
+#[test]
+fn date_header_in_basic_format_is_accepted() {
+    use palisade_sigv4::{
+        PathMode, canonical_query, canonical_request, derive_signing_key, sha256_hex,
+        signature_hex, string_to_sign,
+    };
+    let headers = [("Host", "h"), ("Date", "20150830T123600Z")];
+    let r = req(&headers);
+    let creq = canonical_request(
+        &r,
+        &["date", "host"],
+        &canonical_query("", &[]),
+        &sha256_hex(BODY),
+        PathMode::Normalized,
+    );
+    let sts = string_to_sign(
+        "20150830T123600Z",
+        "20150830/us-east-1/dynamodb/aws4_request",
+        &creq,
+    );
+    let sig = signature_hex(
+        &derive_signing_key(SECRET, "20150830", "us-east-1", "dynamodb"),
+        &sts,
+    );
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb/aws4_request,SignedHeaders=date;host,Signature={sig}"
+    );
+    let mut h = headers.to_vec();
+    h.push(("Authorization", &auth));
+    // Components separated by commas without spaces are accepted too.
+    assert_eq!(authenticate(&h, "", NOW), Ok(()));
+}
+
+#[test]
+fn presigned_expires_must_be_valid() {
+    let query = presign(
+        &req(BASE),
+        BODY,
+        &creds(),
+        "us-east-1",
+        "dynamodb",
+        NOW,
+        Duration::seconds(60),
+    );
+    for (value, message) in [
+        (
+            "abc",
+            "X-Amz-Expires should be a number of seconds, got 'abc'.",
+        ),
+        ("0", "X-Amz-Expires must be non-negative"),
+        (
+            "604801",
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+        ),
+    ] {
+        let q = query.replace("X-Amz-Expires=60", &format!("X-Amz-Expires={value}"));
+        let err = authenticate(BASE, &q, NOW).unwrap_err();
+        assert_eq!(err.type_name(), "IncompleteSignatureException");
+        assert_eq!(err.to_string(), message);
+    }
+    // Within the window: valid; the signature covers X-Amz-Expires, so widening it is detected.
+    assert_eq!(
+        authenticate(BASE, &query, NOW + Duration::seconds(60)),
+        Ok(())
+    );
+    let widened = query.replace("X-Amz-Expires=60", "X-Amz-Expires=3600");
+    assert_eq!(
+        authenticate(BASE, &widened, NOW + Duration::seconds(600)),
+        Err(AuthError::SignatureMismatch)
+    );
+}
+
+#[test]
+fn verify_fills_and_reuses_the_key_cache() {
+    let cache = SigningKeyCache::new(4);
+    let h = signed_headers(NOW, "us-east-1", "dynamodb");
+    let hr = refs(&h);
+    let r = req(&hr);
+    let parsed = parse(&r).unwrap();
+    assert!(cache.is_empty());
+    verify(&parsed, &r, BODY, SECRET, &expect(NOW), &cache).unwrap();
+    assert_eq!(cache.len(), 1);
+    verify(&parsed, &r, BODY, SECRET, &expect(NOW), &cache).unwrap();
+    assert_eq!(cache.len(), 1);
+    // A different secret for the same key id is a different cache entry and fails.
+    assert_eq!(
+        verify(&parsed, &r, BODY, "rotated", &expect(NOW), &cache),
+        Err(AuthError::SignatureMismatch)
+    );
+    assert_eq!(cache.len(), 2);
+}

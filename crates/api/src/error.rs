@@ -6,6 +6,9 @@
 pub struct ApiError {
     pub kind: ErrorKind,
     pub message: String,
+    /// Further members of the error body (`Item` of a failed condition, `CancellationReasons`
+    /// of a cancelled transaction).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// DynamoDB's error types. Every variant maps to exactly one `__type` and status below; add a
@@ -133,6 +136,7 @@ impl ApiError {
         ApiError {
             kind,
             message: message.into(),
+            extra: serde_json::Map::new(),
         }
     }
 

@@ -188,6 +188,9 @@ pub fn error_body(error: &ApiError) -> Vec<u8> {
             serde_json::Value::String(error.message.clone()),
         );
     }
+    for (k, v) in &error.extra {
+        map.insert(k.clone(), v.clone());
+    }
     serde_json::Value::Object(map).to_string().into_bytes()
 }
 

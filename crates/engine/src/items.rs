@@ -17,8 +17,10 @@ use crate::{Engine, codec, keys, stats, validate};
 pub type Condition = Arc<dyn Fn(&Item) -> bool + Send + Sync>;
 
 /// An update applied to the current item (an item holding only the key when none exists).
-/// Returns the top-level attribute names it changed, or DynamoDB's validation message.
-pub type Updater = Arc<dyn Fn(&mut Item) -> std::result::Result<Vec<String>, String> + Send + Sync>;
+/// Returns a projection selecting what it changed (for UPDATED_OLD / UPDATED_NEW), or
+/// DynamoDB's validation message.
+pub type Updater =
+    Arc<dyn Fn(&mut Item) -> std::result::Result<crate::query::Projector, String> + Send + Sync>;
 
 /// What a write should return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,15 +145,10 @@ pub(crate) fn returned(
     rv: ReturnValues,
     old: Option<&Item>,
     new: Option<&Item>,
-    updated: &[String],
+    updated: Option<&crate::query::Projector>,
 ) -> Option<Item> {
     let pick = |item: Option<&Item>| -> Option<Item> {
-        let item = item?;
-        let out: Item = item
-            .iter()
-            .filter(|(k, _)| updated.contains(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let out = updated?(item?);
         (!out.is_empty()).then_some(out)
     };
     match rv {
@@ -206,7 +203,7 @@ impl Engine {
             };
             let consumed = apply_change(txn, &table, &change)?;
             Ok(WriteOutcome {
-                attributes: returned(opts.return_values, change.old.as_ref(), None, &[]),
+                attributes: returned(opts.return_values, change.old.as_ref(), None, None),
                 consumed,
             })
         })
@@ -248,7 +245,7 @@ impl Engine {
                 consumed.add_table_write(0);
             }
             Ok(WriteOutcome {
-                attributes: returned(opts.return_values, old.as_ref(), None, &[]),
+                attributes: returned(opts.return_values, old.as_ref(), None, None),
                 consumed,
             })
         })
@@ -271,8 +268,8 @@ impl Engine {
             check_condition(&opts, old.as_ref())?;
             let mut new = old.clone().unwrap_or_else(|| key.clone());
             let updated = match &update {
-                Some(u) => u(&mut new).map_err(EngineError::Validation)?,
-                None => Vec::new(),
+                Some(u) => Some(u(&mut new).map_err(EngineError::Validation)?),
+                None => None,
             };
             for a in table.keys.attrs() {
                 if new.get(&a.name) != key.get(&a.name) {
@@ -286,7 +283,7 @@ impl Engine {
             let change = Change { old, new: Some(new) };
             let consumed = apply_change(txn, &table, &change)?;
             Ok(WriteOutcome {
-                attributes: returned(opts.return_values, change.old.as_ref(), change.new.as_ref(), &updated),
+                attributes: returned(opts.return_values, change.old.as_ref(), change.new.as_ref(), updated.as_ref()),
                 consumed,
             })
         })

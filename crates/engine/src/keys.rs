@@ -31,14 +31,6 @@ pub fn catalog_key(account: &str, table: &str) -> Vec<u8> {
     k
 }
 
-/// Prefix of every catalog entry of `account`.
-pub fn catalog_prefix(account: &str) -> Vec<u8> {
-    let mut k = vec![CATALOG];
-    k.extend_from_slice(account.as_bytes());
-    k.push(0);
-    k
-}
-
 /// Key of the statistics of a table (index 0) or one of its indexes.
 pub fn stats_key(table_id: u64, index_no: u16) -> Vec<u8> {
     let mut k = vec![STATS];

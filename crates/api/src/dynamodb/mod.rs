@@ -1,13 +1,194 @@
-//! DynamoDB operations: each request body parsed into a typed operation, executed on the engine,
-//! and its result encoded as DynamoDB's JSON.
+//! DynamoDB operations: each request body parsed into typed engine inputs, executed on the
+//! engine, and its result encoded as DynamoDB's JSON.
 
-use palisade_engine::Engine;
+mod batch;
+mod exprs;
+mod items;
+mod params;
+mod reads;
+mod tables;
+
+use palisade_engine::{Consumed, Engine, EngineError};
+use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
+use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
 /// request `body`, returning the JSON response body.
 pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let _ = (engine, body);
-    Err(ApiError::new(ErrorKind::UnknownOperation, format!("unknown operation {op}")))
+    let value = Params::parse(body)?;
+    let p = Params::new(&value)?;
+    let account = engine.config().account.clone();
+    let out = match op {
+        "CreateTable" => tables::create_table(engine, &account, &p).await?,
+        "DescribeTable" => tables::describe_table(engine, &account, &p)?,
+        "ListTables" => tables::list_tables(engine, &account, &p)?,
+        "UpdateTable" => tables::update_table(engine, &account, &p).await?,
+        "DeleteTable" => tables::delete_table(engine, &account, &p).await?,
+        "DescribeEndpoints" => tables::describe_endpoints(engine),
+        "DescribeLimits" => tables::describe_limits(),
+        "PutItem" => items::put_item(engine, &account, &p).await?,
+        "GetItem" => items::get_item(engine, &account, &p)?,
+        "UpdateItem" => items::update_item(engine, &account, &p).await?,
+        "DeleteItem" => items::delete_item(engine, &account, &p).await?,
+        "Query" => reads::query(engine, &account, &p)?,
+        "Scan" => reads::scan(engine, &account, &p)?,
+        "BatchGetItem" => batch::batch_get(engine, &account, &p)?,
+        "BatchWriteItem" => batch::batch_write(engine, &account, &p).await?,
+        "TransactGetItems" => batch::transact_get(engine, &account, &p)?,
+        "TransactWriteItems" => batch::transact_write(engine, &account, &p, body).await?,
+        _ => {
+            return Err(ApiError::new(
+                ErrorKind::UnknownOperation,
+                format!("{op} is not supported by this server yet"),
+            ));
+        }
+    };
+    serde_json::to_vec(&out).map_err(ApiError::internal)
+}
+
+/// The wire error for an engine error.
+pub(crate) fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::Validation(m) => ApiError::validation(m),
+        EngineError::ResourceNotFound(m) => ApiError::not_found(m),
+        EngineError::ResourceInUse(m) => ApiError::new(ErrorKind::ResourceInUse, m),
+        EngineError::LimitExceeded(m) => ApiError::new(ErrorKind::LimitExceeded, m),
+        EngineError::ConditionalCheckFailed { item } => {
+            let mut err = ApiError::new(
+                ErrorKind::ConditionalCheckFailed,
+                "The conditional request failed",
+            );
+            if let Some(i) = item {
+                err.extra
+                    .insert("Item".into(), palisade_model::item_to_json(&i));
+            }
+            err
+        }
+        EngineError::TransactionCanceled(reasons) => {
+            let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+            let mut err = ApiError::new(
+                ErrorKind::TransactionCanceled,
+                format!(
+                    "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+                    codes.join(", ")
+                ),
+            );
+            err.extra.insert(
+                "CancellationReasons".into(),
+                Value::Array(
+                    reasons
+                        .iter()
+                        .map(|r| {
+                            let mut o = serde_json::Map::new();
+                            o.insert("Code".into(), json!(r.code));
+                            if let Some(m) = &r.message {
+                                o.insert("Message".into(), json!(m));
+                            }
+                            if let Some(i) = &r.item {
+                                o.insert("Item".into(), palisade_model::item_to_json(i));
+                            }
+                            Value::Object(o)
+                        })
+                        .collect(),
+                ),
+            );
+            err
+        }
+        EngineError::IdempotentParameterMismatch(m) => {
+            ApiError::new(ErrorKind::IdempotentParameterMismatch, m)
+        }
+        EngineError::ItemCollectionSizeLimitExceeded(m) => {
+            ApiError::new(ErrorKind::ItemCollectionSizeLimitExceeded, m)
+        }
+        EngineError::PolicyNotFound(m) => ApiError::new(ErrorKind::PolicyNotFound, m),
+        EngineError::Internal(detail) => ApiError::internal(detail),
+    }
+}
+
+/// `ReturnConsumedCapacity`: NONE, TOTAL or INDEXES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CapacityMode {
+    None,
+    Total,
+    Indexes,
+}
+
+pub(crate) fn capacity_mode(p: &Params<'_>) -> Result<CapacityMode, ApiError> {
+    Ok(
+        match p.enum_str(
+            "ReturnConsumedCapacity",
+            "returnConsumedCapacity",
+            &["INDEXES", "TOTAL", "NONE"],
+        )? {
+            Some("TOTAL") => CapacityMode::Total,
+            Some("INDEXES") => CapacityMode::Indexes,
+            _ => CapacityMode::None,
+        },
+    )
+}
+
+/// The `ConsumedCapacity` object of one table, or None when not requested.
+pub(crate) fn capacity_json(
+    mode: CapacityMode,
+    table: &str,
+    c: &Consumed,
+    gsis: &[String],
+) -> Option<Value> {
+    if mode == CapacityMode::None {
+        return None;
+    }
+    let mut o = serde_json::Map::new();
+    o.insert("TableName".into(), json!(table));
+    o.insert("CapacityUnits".into(), json!(c.total()));
+    if c.read > 0.0 {
+        o.insert(
+            "ReadCapacityUnits".into(),
+            json!(
+                c.read
+                    + if c.write == 0.0 {
+                        c.indexes.values().sum::<f64>()
+                    } else {
+                        0.0
+                    }
+            ),
+        );
+    }
+    if c.write > 0.0 {
+        o.insert(
+            "WriteCapacityUnits".into(),
+            json!(c.write + c.indexes.values().sum::<f64>()),
+        );
+    }
+    if mode == CapacityMode::Indexes {
+        o.insert("Table".into(), json!({"CapacityUnits": c.read + c.write}));
+        let mut g = serde_json::Map::new();
+        let mut l = serde_json::Map::new();
+        for (name, units) in &c.indexes {
+            let target = if gsis.contains(name) { &mut g } else { &mut l };
+            target.insert(name.clone(), json!({"CapacityUnits": units}));
+        }
+        if !g.is_empty() {
+            o.insert("GlobalSecondaryIndexes".into(), Value::Object(g));
+        }
+        if !l.is_empty() {
+            o.insert("LocalSecondaryIndexes".into(), Value::Object(l));
+        }
+    }
+    Some(Value::Object(o))
+}
+
+/// Names of a table's global secondary indexes (to place index capacity correctly).
+pub(crate) fn gsi_names(engine: &Engine, account: &str, table: &str) -> Vec<String> {
+    engine
+        .table(account, table)
+        .map(|t| {
+            t.indexes
+                .iter()
+                .filter(|i| i.kind == palisade_engine::schema::IndexKind::Global)
+                .map(|i| i.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -1,0 +1,180 @@
+//! PutItem, GetItem, UpdateItem, DeleteItem.
+
+use palisade_engine::{Engine, ReturnValues, WriteOptions, WriteOutcome};
+use palisade_model::item_to_json;
+use serde_json::{Map, Value, json};
+
+use super::exprs::{
+    Placeholders, check_not_mixed, expr_error, projection, update, write_condition,
+};
+use super::params::{Params, missing, table_name};
+use super::{capacity_json, capacity_mode, engine_error, gsi_names};
+use crate::error::ApiError;
+
+fn return_values(p: &Params<'_>) -> Result<ReturnValues, ApiError> {
+    Ok(
+        match p.enum_str(
+            "ReturnValues",
+            "returnValues",
+            &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+        )? {
+            Some("ALL_OLD") => ReturnValues::AllOld,
+            Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
+            Some("ALL_NEW") => ReturnValues::AllNew,
+            Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
+            _ => ReturnValues::None,
+        },
+    )
+}
+
+fn return_on_failure(p: &Params<'_>) -> Result<bool, ApiError> {
+    Ok(p.enum_str(
+        "ReturnValuesOnConditionCheckFailure",
+        "returnValuesOnConditionCheckFailure",
+        &["ALL_OLD", "NONE"],
+    )? == Some("ALL_OLD"))
+}
+
+fn write_response(
+    engine: &Engine,
+    account: &str,
+    table: &str,
+    p: &Params<'_>,
+    out: WriteOutcome,
+) -> Result<Value, ApiError> {
+    let mut o = Map::new();
+    if let Some(a) = out.attributes {
+        o.insert("Attributes".into(), item_to_json(&a));
+    }
+    let name = engine
+        .table(account, table)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|_| table.to_string());
+    if let Some(c) = capacity_json(
+        capacity_mode(p)?,
+        &name,
+        &out.consumed,
+        &gsi_names(engine, account, table),
+    ) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    if p.enum_str(
+        "ReturnItemCollectionMetrics",
+        "returnItemCollectionMetrics",
+        &["SIZE", "NONE"],
+    )? == Some("SIZE")
+    {
+        // Item collection metrics apply to tables with local secondary indexes only.
+        if engine.table(account, table).is_ok_and(|t| {
+            t.indexes
+                .iter()
+                .any(|i| i.kind == palisade_engine::schema::IndexKind::Local)
+        }) {
+            o.insert("ItemCollectionMetrics".into(), json!({}));
+        }
+    }
+    Ok(Value::Object(o))
+}
+
+pub async fn put_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
+    check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
+    let ph = Placeholders::read(p)?;
+    let mut ctx = ph.context();
+    let condition = write_condition(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    let opts = WriteOptions {
+        condition,
+        return_values: return_values(p)?,
+        return_old_on_condition_failure: return_on_failure(p)?,
+    };
+    let out = engine
+        .put_item(account, &table, item, opts)
+        .await
+        .map_err(engine_error)?;
+    write_response(engine, account, &table, p, out)
+}
+
+pub async fn delete_item(
+    engine: &Engine,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
+    let ph = Placeholders::read(p)?;
+    let mut ctx = ph.context();
+    let condition = write_condition(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    let opts = WriteOptions {
+        condition,
+        return_values: return_values(p)?,
+        return_old_on_condition_failure: return_on_failure(p)?,
+    };
+    let out = engine
+        .delete_item(account, &table, key, opts)
+        .await
+        .map_err(engine_error)?;
+    write_response(engine, account, &table, p, out)
+}
+
+pub async fn update_item(
+    engine: &Engine,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    check_not_mixed(
+        p,
+        &["Expected", "AttributeUpdates"],
+        &["ConditionExpression", "UpdateExpression"],
+    )?;
+    let ph = Placeholders::read(p)?;
+    let mut ctx = ph.context();
+    let upd = update(p, &mut ctx)?;
+    let condition = write_condition(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    let opts = WriteOptions {
+        condition,
+        return_values: return_values(p)?,
+        return_old_on_condition_failure: return_on_failure(p)?,
+    };
+    let out = engine
+        .update_item(account, &table, key, upd, opts)
+        .await
+        .map_err(engine_error)?;
+    write_response(engine, account, &table, p, out)
+}
+
+pub fn get_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    check_not_mixed(p, &["AttributesToGet"], &["ProjectionExpression"])?;
+    let ph = Placeholders::read(p)?;
+    let mut ctx = ph.context();
+    let proj = projection(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    let consistent = p.bool("ConsistentRead")?.unwrap_or(false);
+    let (item, consumed) = engine
+        .get_item(account, &table, &key, consistent)
+        .map_err(engine_error)?;
+    let mut o = Map::new();
+    if let Some(item) = item {
+        let item = match &proj {
+            Some(f) => f(&item),
+            None => item,
+        };
+        o.insert("Item".into(), item_to_json(&item));
+    }
+    let name = engine
+        .table(account, &table)
+        .map(|t| t.name.clone())
+        .unwrap_or(table.clone());
+    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &consumed, &[]) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Value::Object(o))
+}

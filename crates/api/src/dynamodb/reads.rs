@@ -1,0 +1,227 @@
+//! Query and Scan.
+
+use palisade_engine::schema::{IndexKind, KeyDef};
+use palisade_engine::{Engine, KeyQuery, ReadInput, ReadOutput, Select, SortCondition};
+use palisade_expr::{KeyAttribute, KeySchema, SortOp, key_conditions};
+use palisade_model::item_to_json;
+use serde_json::{Map, Value, json};
+
+use super::exprs::{
+    Placeholders, check_not_mixed, expr_error, legacy_conditions, projection, read_filter,
+};
+use super::params::{Params, table_name};
+use super::{capacity_json, capacity_mode, engine_error, gsi_names};
+use crate::error::ApiError;
+
+fn schema_of(keys: &KeyDef) -> KeySchema {
+    let conv = |v: &Vec<palisade_engine::schema::KeyAttr>| {
+        v.iter()
+            .map(|a| KeyAttribute {
+                name: a.name.clone(),
+                ty: a.ty.into(),
+            })
+            .collect()
+    };
+    KeySchema {
+        partition: conv(&keys.partition),
+        sort: conv(&keys.sort),
+    }
+}
+
+fn common(
+    engine: &Engine,
+    account: &str,
+    p: &Params<'_>,
+    legacy_filter: &str,
+) -> Result<(ReadInput, Placeholders), ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    let ph = Placeholders::read(p)?;
+    let select = match p.enum_str(
+        "Select",
+        "select",
+        &[
+            "ALL_ATTRIBUTES",
+            "ALL_PROJECTED_ATTRIBUTES",
+            "SPECIFIC_ATTRIBUTES",
+            "COUNT",
+        ],
+    )? {
+        Some("ALL_PROJECTED_ATTRIBUTES") => Select::AllProjectedAttributes,
+        Some("SPECIFIC_ATTRIBUTES") => Select::SpecificAttributes,
+        Some("COUNT") => Select::Count,
+        Some(_) => Select::AllAttributes,
+        None if p.get("ProjectionExpression").is_some() || p.get("AttributesToGet").is_some() => {
+            Select::SpecificAttributes
+        }
+        None => match p.str("IndexName")? {
+            Some(_) => Select::AllProjectedAttributes,
+            None => Select::AllAttributes,
+        },
+    };
+    let has_projection =
+        p.get("ProjectionExpression").is_some() || p.get("AttributesToGet").is_some();
+    if has_projection && select != Select::SpecificAttributes {
+        return Err(ApiError::validation(
+            "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES",
+        ));
+    }
+    let limit = match p.int("Limit")? {
+        Some(l) if l < 1 => {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{l}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            )));
+        }
+        Some(l) => Some(l as usize),
+        None => None,
+    };
+    let input = ReadInput {
+        account: account.to_string(),
+        table,
+        index: p.str("IndexName")?.map(str::to_string),
+        forward: p.bool("ScanIndexForward")?.unwrap_or(true),
+        limit,
+        exclusive_start_key: p.item("ExclusiveStartKey")?,
+        consistent: p.bool("ConsistentRead")?.unwrap_or(false),
+        filter: None,
+        select,
+        projection: None,
+        segment: None,
+    };
+    let _ = (engine, legacy_filter);
+    Ok((input, ph))
+}
+
+fn response(
+    engine: &Engine,
+    account: &str,
+    p: &Params<'_>,
+    input: &ReadInput,
+    out: ReadOutput,
+) -> Result<Value, ApiError> {
+    let mut o = Map::new();
+    if input.select != Select::Count {
+        o.insert(
+            "Items".into(),
+            Value::Array(out.items.iter().map(item_to_json).collect()),
+        );
+    }
+    o.insert("Count".into(), json!(out.count));
+    o.insert("ScannedCount".into(), json!(out.scanned_count));
+    if let Some(k) = &out.last_evaluated_key {
+        o.insert("LastEvaluatedKey".into(), item_to_json(k));
+    }
+    let name = engine
+        .table(account, &input.table)
+        .map(|t| t.name.clone())
+        .unwrap_or(input.table.clone());
+    if let Some(c) = capacity_json(
+        capacity_mode(p)?,
+        &name,
+        &out.consumed,
+        &gsi_names(engine, account, &input.table),
+    ) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Value::Object(o))
+}
+
+pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+    check_not_mixed(
+        p,
+        &["KeyConditions", "QueryFilter", "AttributesToGet"],
+        &[
+            "KeyConditionExpression",
+            "FilterExpression",
+            "ProjectionExpression",
+        ],
+    )?;
+    let (mut input, ph) = common(engine, account, p, "QueryFilter")?;
+    let table = engine.table(account, &input.table).map_err(engine_error)?;
+    let keys = match &input.index {
+        Some(name) => match table.index(name) {
+            Some(i) => &i.keys,
+            None => {
+                return Err(ApiError::validation(format!(
+                    "The table does not have the specified index: {name}"
+                )));
+            }
+        },
+        None => &table.keys,
+    };
+    let schema = schema_of(keys);
+    let mut ctx = ph.context();
+    let kc = if let Some(text) = p.str("KeyConditionExpression")? {
+        ctx.key_condition(text, &schema).map_err(expr_error)?
+    } else if let Some(entries) = legacy_conditions(p, "KeyConditions")? {
+        key_conditions(&entries, &schema).map_err(expr_error)?
+    } else {
+        return Err(ApiError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    };
+    input.filter = read_filter(p, &mut ctx, "QueryFilter")?;
+    input.projection = projection(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    if kc.sort.len() > 1 {
+        return Err(ApiError::validation("Query key condition not supported"));
+    }
+    let sort = kc.sort_condition().map(|s| match &s.op {
+        SortOp::Eq(v) => SortCondition::Eq(v.clone()),
+        SortOp::Lt(v) => SortCondition::Lt(v.clone()),
+        SortOp::Le(v) => SortCondition::Le(v.clone()),
+        SortOp::Gt(v) => SortCondition::Gt(v.clone()),
+        SortOp::Ge(v) => SortCondition::Ge(v.clone()),
+        SortOp::Between(a, b) => SortCondition::Between(a.clone(), b.clone()),
+        SortOp::BeginsWith(v) => SortCondition::BeginsWith(v.clone()),
+    });
+    let key = KeyQuery {
+        partition: kc.partition.iter().map(|(_, v)| v.clone()).collect(),
+        sort,
+    };
+    let _ = IndexKind::Global;
+    let out = engine.query(&input, &key).map_err(engine_error)?;
+    response(engine, account, p, &input, out)
+}
+
+pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+    check_not_mixed(
+        p,
+        &["ScanFilter", "AttributesToGet"],
+        &["FilterExpression", "ProjectionExpression"],
+    )?;
+    let (mut input, ph) = common(engine, account, p, "ScanFilter")?;
+    let mut ctx = ph.context();
+    input.filter = read_filter(p, &mut ctx, "ScanFilter")?;
+    input.projection = projection(p, &mut ctx)?;
+    ctx.finish().map_err(expr_error)?;
+    let segment = p.int("Segment")?;
+    let total = p.int("TotalSegments")?;
+    input.segment = match (segment, total) {
+        (None, None) => None,
+        (Some(s), Some(t)) => {
+            if !(1..=1_000_000).contains(&t) {
+                return Err(ApiError::validation(format!(
+                    "1 validation error detected: Value '{t}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000"
+                )));
+            }
+            if s < 0 || s >= t {
+                return Err(ApiError::validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                )));
+            }
+            Some((s as u32, t as u32))
+        }
+        (Some(_), None) => {
+            return Err(ApiError::validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::validation(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+            ));
+        }
+    };
+    let out = engine.scan(&input).map_err(engine_error)?;
+    response(engine, account, p, &input, out)
+}

@@ -34,5 +34,6 @@ pub use legacy::{
     LegacyAction, LegacyCondition, LegacyUpdate, attribute_updates, attributes_to_get, expected,
     filter, key_conditions,
 };
+pub use parser::MAX_NESTING;
 pub use projection::Projection;
 pub use update::{Update, UpdatedPaths};

@@ -125,14 +125,15 @@ impl Number {
         if digits.is_empty() {
             return Ok(Number::zero());
         }
-        if digits.len() > MAX_DIGITS {
-            return Err(NumberError::TooManyDigits);
-        }
+        // Range before precision, in the order DynamoDB reports them.
         if exponent > i64::from(MAX_EXPONENT) {
             return Err(NumberError::Overflow);
         }
         if exponent < i64::from(MIN_EXPONENT) {
             return Err(NumberError::Underflow);
+        }
+        if digits.len() > MAX_DIGITS {
+            return Err(NumberError::TooManyDigits);
         }
         Ok(Number {
             negative,
@@ -455,6 +456,15 @@ mod tests {
         assert_eq!(
             Number::parse("-1.23456789012345678901234567890123456789"),
             Err(NumberError::TooManyDigits)
+        );
+        let forty_digits = "1234567890".repeat(4);
+        assert_eq!(
+            Number::parse(&format!("{forty_digits}e200")),
+            Err(NumberError::Overflow)
+        );
+        assert_eq!(
+            Number::parse(&format!("0.{forty_digits}e-200")),
+            Err(NumberError::Underflow)
         );
         // 38 significant digits with any number of zeros around them are fine.
         assert!(Number::parse("0.000012345678901234567890123456789012345678").is_ok());

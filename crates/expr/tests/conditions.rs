@@ -1,4 +1,5 @@
 //! Condition and filter expressions: evaluation results and exact error messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

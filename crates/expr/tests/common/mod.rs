@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: DynamoDB-JSON literals for items and values.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -6,6 +6,7 @@ use std::ops::Bound;
 use fjall::{Keyspace, Readable, Snapshot};
 use palisade_storage::overlay::{Overlay, bounds_are_empty};
 use palisade_storage::{EntryIter, ReadView, StorageError, WriteTxn};
+use parking_lot::Mutex;
 
 use crate::fjall_error;
 
@@ -16,12 +17,24 @@ pub(crate) struct SnapshotView {
     pub(crate) data: Keyspace,
 }
 
+/// Longest key fjall can store.
+pub(crate) const MAX_KEY_LEN: usize = u16::MAX as usize;
+
+/// Whether fjall can store `key`: keys are 1 to [`MAX_KEY_LEN`] bytes long.
+pub(crate) fn key_is_storable(key: &[u8]) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN
+}
+
 fn owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
     bound.map(<[u8]>::to_vec)
 }
 
 impl ReadView for SnapshotView {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        if !key_is_storable(key) {
+            // fjall cannot hold such a key (and rejects looking one up): it is absent.
+            return Ok(None);
+        }
         self.snapshot
             .get(&self.data, key)
             .map(|v| v.map(|v| v.to_vec()))
@@ -56,6 +69,27 @@ pub(crate) struct TxnView<'g> {
     pub(crate) group: &'g Overlay,
     /// This transaction's own writes.
     pub(crate) own: Overlay,
+    /// The first storage error a read of this transaction met. If the transaction then
+    /// aborts, its caller gets this error rather than a plain abort (the trait's transaction
+    /// functions turn storage errors into [`palisade_storage::Abort`]).
+    pub(crate) read_failure: Mutex<Option<String>>,
+}
+
+impl<'g> TxnView<'g> {
+    pub(crate) fn new(committed: &'g SnapshotView, group: &'g Overlay) -> TxnView<'g> {
+        TxnView {
+            committed,
+            group,
+            own: Overlay::new(),
+            read_failure: Mutex::new(None),
+        }
+    }
+
+    fn record(&self, e: &StorageError) {
+        self.read_failure
+            .lock()
+            .get_or_insert_with(|| e.to_string());
+    }
 }
 
 impl ReadView for TxnView<'_> {
@@ -68,7 +102,12 @@ impl ReadView for TxnView<'_> {
     fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
         let committed = self.committed.range(start, end, reverse);
         let with_group = self.group.range_through(committed, start, end, reverse);
-        self.own.range_through(with_group, start, end, reverse)
+        let merged = self.own.range_through(with_group, start, end, reverse);
+        Box::new(merged.inspect(|entry| {
+            if let Err(e) = entry {
+                self.record(e);
+            }
+        }))
     }
 }
 

@@ -18,7 +18,7 @@ use palisade_storage::overlay::Overlay;
 use palisade_storage::{Abort, StorageError, TransactError, TxnFn};
 use tokio::sync::oneshot;
 
-use crate::view::{SnapshotView, TxnView};
+use crate::view::{MAX_KEY_LEN, SnapshotView, TxnView, key_is_storable};
 
 /// Most jobs committed by one sync.
 const MAX_GROUP_JOBS: usize = 1024;
@@ -47,6 +47,8 @@ pub(crate) struct Counters {
 enum Outcome {
     Committed,
     Aborted,
+    /// The transaction met a storage error, or wrote something fjall cannot store.
+    Failed(StorageError),
     Panicked(Box<dyn Any + Send>),
 }
 
@@ -87,6 +89,7 @@ pub(crate) fn run(db: Database, data: Keyspace, jobs: Receiver<Job>, counters: A
         for (reply, outcome) in answered {
             let answer = match (outcome, &written) {
                 (Outcome::Panicked(payload), _) => Err(payload),
+                (Outcome::Failed(e), _) => Ok(Err(TransactError::Storage(e))),
                 // The outcome may rest on writes that were just lost: report the failure.
                 (_, Err(e)) => Ok(Err(TransactError::Storage(StorageError::Io(e.to_string())))),
                 (Outcome::Committed, Ok(())) => Ok(Ok(())),
@@ -104,14 +107,13 @@ fn run_job(
     group_bytes: &mut usize,
     mut f: TxnFn,
 ) -> Outcome {
-    let mut txn = TxnView {
-        committed,
-        group,
-        own: Overlay::new(),
-    };
+    let mut txn = TxnView::new(committed, group);
     match catch_unwind(AssertUnwindSafe(|| f(&mut txn))) {
         Ok(Ok(())) => {
             let own = txn.own;
+            if let Some(e) = unstorable_write(&own) {
+                return Outcome::Failed(e);
+            }
             *group_bytes += own
                 .iter()
                 .map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len))
@@ -119,9 +121,30 @@ fn run_job(
             group.apply(own);
             Outcome::Committed
         }
-        Ok(Err(Abort)) => Outcome::Aborted,
+        Ok(Err(Abort)) => match txn.read_failure.into_inner() {
+            Some(message) => Outcome::Failed(StorageError::Io(message)),
+            None => Outcome::Aborted,
+        },
         Err(payload) => Outcome::Panicked(payload),
     }
+}
+
+/// A storage error for the first write fjall would refuse (it panics on them), if any.
+fn unstorable_write(writes: &Overlay) -> Option<StorageError> {
+    writes.iter().find_map(|(key, value)| {
+        if !key_is_storable(key) {
+            Some(StorageError::Io(format!(
+                "cannot store a key of {} bytes (keys must be 1 to {MAX_KEY_LEN} bytes)",
+                key.len()
+            )))
+        } else if value.is_some_and(|v| u32::try_from(v.len()).is_err()) {
+            Some(StorageError::Io(
+                "cannot store a value of 4 GiB or more".into(),
+            ))
+        } else {
+            None
+        }
+    })
 }
 
 /// Writes a group's writes as one fjall batch and syncs the journal before publishing them.
@@ -135,3 +158,7 @@ fn commit_group(db: &Database, data: &Keyspace, group: Overlay) -> Result<(), St
     }
     batch.commit().map_err(crate::fjall_error)
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

@@ -2,6 +2,7 @@
 //! picks a storage backend.
 
 mod cli_policy;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the DynamoDB-compatible server.
+    Serve(serve::ServeArgs),
     /// Validate or simulate IAM policies.
     #[command(subcommand)]
     Policy(cli_policy::PolicyCommand),
@@ -25,6 +28,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => serve::run(args),
         Command::Policy(cmd) => cli_policy::run(cmd),
     }
 }

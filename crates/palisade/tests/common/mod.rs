@@ -1,0 +1,420 @@
+//! Test harness: the real `palisade` binary on a free loopback port with a fresh data directory,
+//! driven by the official AWS SDK or by raw HTTP requests signed with a small SigV4 signer.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tempfile::TempDir;
+
+/// Static credentials the harness signs with (any well-formed key is accepted for now).
+pub const ACCESS_KEY_ID: &str = "AKIDPALISADETEST0001";
+pub const SECRET_ACCESS_KEY: &str = "palisade-test-secret-access-key/0000000";
+pub const REGION: &str = "us-east-1";
+/// The JSON 1.0 content type.
+pub const AMZ_JSON: &str = "application/x-amz-json-1.0";
+
+/// A running `palisade serve`, killed on drop.
+pub struct TestServer {
+    child: Option<Child>,
+    addr: SocketAddr,
+    data_dir: Option<TempDir>,
+    log_dir: TempDir,
+    extra_args: Vec<String>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1:0 with a fresh, empty data directory.
+    pub fn start() -> TestServer {
+        TestServer::start_with(&[])
+    }
+
+    /// Starts a server with extra `serve` arguments (e.g. `--region eu-west-1`).
+    pub fn start_with(extra_args: &[&str]) -> TestServer {
+        let data_dir = tempfile::tempdir().unwrap();
+        let log_dir = tempfile::tempdir().unwrap();
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        let (child, addr) = spawn(data_dir.path(), log_dir.path(), &extra_args);
+        TestServer {
+            child: Some(child),
+            addr,
+            data_dir: Some(data_dir),
+            log_dir,
+            extra_args,
+        }
+    }
+
+    /// Stops the server gracefully (SIGTERM) and starts a new one on the same data directory.
+    pub fn restart(&mut self) {
+        self.stop(true);
+        self.respawn();
+    }
+
+    /// Kills the server abruptly (SIGKILL, like a crash) and starts a new one on the same data
+    /// directory.
+    pub fn crash_restart(&mut self) {
+        self.stop(false);
+        self.respawn();
+    }
+
+    fn respawn(&mut self) {
+        let dir = self.data_dir().to_path_buf();
+        let (child, addr) = spawn(&dir, self.log_dir.path(), &self.extra_args);
+        self.child = Some(child);
+        self.addr = addr;
+    }
+
+    /// Stops the server: SIGTERM and wait when `graceful`, SIGKILL otherwise.
+    pub fn stop(&mut self, graceful: bool) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if graceful {
+            let status = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "kill -TERM failed");
+            for _ in 0..200 {
+                if child.try_wait().unwrap().is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            panic!("server did not stop within 10 s of SIGTERM\n{}", self.log());
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.as_ref().map(TempDir::path).unwrap()
+    }
+
+    /// Everything the server wrote to stderr so far (its log).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// An AWS SDK client for this server (static test credentials, us-east-1).
+    pub fn sdk_client(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new(
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
+                None,
+                None,
+                "palisade-test",
+            ))
+            .endpoint_url(self.url())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
+    /// A signed `POST /` with the JSON 1.0 content type, `X-Amz-Target: <target>` (omitted when
+    /// `None`), `body`, and `extra` headers (added after the standard ones, replacing them when
+    /// the name is the same; added before signing, so they are signed).
+    pub async fn raw(
+        &self,
+        target: Option<&str>,
+        body: impl Into<Bytes>,
+        extra: &[(&str, &str)],
+    ) -> RawResponse {
+        let body = body.into();
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".into(), self.addr.to_string()),
+            ("content-type".into(), AMZ_JSON.into()),
+            ("x-amz-date".into(), amz_date()),
+        ];
+        if let Some(target) = target {
+            headers.push(("x-amz-target".into(), target.into()));
+        }
+        for (name, value) in extra {
+            let name = name.to_ascii_lowercase();
+            headers.retain(|(n, _)| *n != name);
+            headers.push((name, value.to_string()));
+        }
+        let authorization = sign("POST", "/", "", &headers, &body);
+        headers.push(("authorization".into(), authorization));
+        self.send("POST", "/", &headers, body).await
+    }
+
+    /// Sends a request exactly as given: no signature, no headers but `host` (added when absent).
+    pub async fn raw_unsigned(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> RawResponse {
+        let mut list: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
+            .collect();
+        if !list.iter().any(|(n, _)| n == "host") {
+            list.insert(0, ("host".into(), self.addr.to_string()));
+        }
+        self.send(method, path_and_query, &list, body.into()).await
+    }
+
+    /// Sends one request on a fresh connection.
+    pub async fn send(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> RawResponse {
+        let mut conn = RawConnection::open(self.addr).await;
+        conn.send(method, path_and_query, headers, body).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Spawns `palisade serve` and waits for its `palisade listening on http://ADDR` line.
+fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> (Child, SocketAddr) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_dir.join("server.log"))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra_args)
+        .env("RUST_LOG", "debug")
+        .env_remove("PALISADE_LISTEN")
+        .env_remove("PALISADE_DATA_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) => line,
+        Err(_) => {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(log_dir.join("server.log")).unwrap_or_default();
+            panic!("server did not announce its address within 60 s\n{log}");
+        }
+    };
+    let addr = line
+        .strip_prefix("palisade listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+        .parse()
+        .unwrap();
+    (child, addr)
+}
+
+/// An HTTP/1.1 connection that can carry several requests (keep-alive).
+pub struct RawConnection {
+    sender: http1::SendRequest<Full<Bytes>>,
+}
+
+impl RawConnection {
+    pub async fn open(addr: SocketAddr) -> RawConnection {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        RawConnection { sender }
+    }
+
+    /// Whether the server has closed the connection.
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> RawResponse {
+        let mut builder = hyper::Request::builder().method(method).uri(path_and_query);
+        for (name, value) in headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let request = builder.body(Full::new(body)).unwrap();
+        self.sender.ready().await.unwrap();
+        let response = self.sender.send_request(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        RawResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+/// What the server answered.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// A header as text; panics when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {self:?}"))
+            .to_str()
+            .unwrap()
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.to_vec()).unwrap()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` for now.
+pub fn amz_date() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(time::macros::format_description!(
+        "[year][month][day]T[hour][minute][second]Z"
+    ))
+    .unwrap()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The `Authorization` header value of AWS Signature Version 4 for the request, signing every
+/// header in `headers` (which must include `host` and `x-amz-date`). `canonical_query` must
+/// already be in canonical form (sorted, URI-encoded).
+pub fn sign(
+    method: &str,
+    path: &str,
+    canonical_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    let mut signed: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| {
+            let value = v.split_whitespace().collect::<Vec<_>>().join(" ");
+            (n.to_ascii_lowercase(), value)
+        })
+        .collect();
+    signed.sort();
+    let date = signed
+        .iter()
+        .find(|(n, _)| n == "x-amz-date")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let day = &date[..8];
+    let canonical_headers: String = signed.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+    let signed_headers = signed
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical_request = format!(
+        "{method}\n{path}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{}",
+        sha256_hex(body)
+    );
+    let scope = format!("{day}/{REGION}/dynamodb/aws4_request");
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    );
+    let k_date = hmac(
+        format!("AWS4{SECRET_ACCESS_KEY}").as_bytes(),
+        day.as_bytes(),
+    );
+    let k_region = hmac(&k_date, REGION.as_bytes());
+    let k_service = hmac(&k_region, b"dynamodb");
+    let k_signing = hmac(&k_service, b"aws4_request");
+    let signature = hex::encode(hmac(&k_signing, string_to_sign.as_bytes()));
+    format!(
+        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+    )
+}
+
+/// Asserts the headers DynamoDB puts on every response: a 52-character `[0-9A-Z]` request id
+/// and a correct `x-amz-crc32` of the body bytes as received.
+pub fn assert_common_headers(response: &RawResponse) {
+    let id = response.header("x-amzn-requestid");
+    assert_eq!(id.len(), 52, "request id {id:?}");
+    assert!(
+        id.bytes()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        "request id {id:?}"
+    );
+    assert_eq!(
+        response.header("x-amz-crc32"),
+        crc32fast::hash(&response.body).to_string(),
+        "crc32 of {:?}",
+        response.body
+    );
+}
+
+/// A path inside the repository (for scripts and fixtures).
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}

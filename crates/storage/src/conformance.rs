@@ -17,6 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::{Abort, ReadView, Storage, TransactError, WriteTxn};
 
+#[path = "conformance_random.rs"]
+mod random;
+pub use random::random_transactions;
+
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
 /// Runs every check, each against a fresh store from `make`.
@@ -32,6 +36,9 @@ pub async fn run_all<S: Storage>(make: impl Fn() -> S) {
     concurrent_increments(Arc::new(make()), 100).await;
     large_values(&make()).await;
     many_keys(&make(), 10_000).await;
+    for seed in [1, 2, 3] {
+        random_transactions(&make(), seed, 200).await;
+    }
 }
 
 /// Commits `writes` (`None` deletes) in one transaction.

@@ -175,9 +175,10 @@ pub fn request_id() -> String {
         .collect()
 }
 
-/// The JSON error body: `{"__type": ..., "message": ...}`, without `message` when it is empty.
+/// The JSON error body: `{"__type": ..., "message": ...}`, without `message` when it is empty,
+/// plus the error's further members (`Item`, `CancellationReasons`).
 pub fn error_body(error: &ApiError) -> Vec<u8> {
-    let mut map = serde_json::Map::new();
+    let mut map = error.extra.clone();
     map.insert(
         "__type".to_string(),
         serde_json::Value::String(error.kind.type_name().to_string()),

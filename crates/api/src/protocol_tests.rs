@@ -151,3 +151,23 @@ fn compressed_responses_checksum_the_compressed_bytes() {
     assert!(small.headers().get(header::CONTENT_ENCODING).is_none());
     assert_eq!(small.body(), &Bytes::from_static(b"{}"));
 }
+
+#[test]
+fn error_bodies_carry_extra_members() {
+    let mut error = ApiError::new(
+        ErrorKind::ConditionalCheckFailed,
+        "The conditional request failed",
+    );
+    error
+        .extra
+        .insert("Item".to_string(), serde_json::json!({"pk": {"S": "a"}}));
+    let body: serde_json::Value = serde_json::from_slice(&error_body(&error)).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+            "message": "The conditional request failed",
+            "Item": {"pk": {"S": "a"}}
+        })
+    );
+}

@@ -2,7 +2,7 @@
 //! and serves HTTP/1.1 (keep-alive) on tokio until SIGINT or SIGTERM, then drains connections.
 
 use std::convert::Infallible;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -75,6 +75,7 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -209,8 +209,7 @@ pub(crate) fn build_key_condition(
         let name = &t.path.head;
         if let Some(i) = schema.partition.iter().position(|k| &k.name == name) {
             let SortOp::Eq(v) = t.op else {
-                unsupported = true;
-                continue;
+                return Err(ExprError::KeyConditionNotSupported);
             };
             if partition[i].is_some() {
                 return Err(ExprError::KeyConditionDuplicate);

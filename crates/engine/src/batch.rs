@@ -73,8 +73,11 @@ pub struct RequestToken {
 /// Recently seen ClientRequestTokens.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    seen: HashMap<(String, String), (u64, Instant, Vec<(String, Consumed)>)>,
+    seen: HashMap<(String, String), SeenToken>,
 }
+
+/// A token's request fingerprint, when it was seen, and the result it produced.
+type SeenToken = (u64, Instant, Vec<(String, Consumed)>);
 
 fn has_duplicates(table: &TableMeta, keys: &[Item]) -> Result<bool> {
     let mut seen = std::collections::HashSet::new();
@@ -284,16 +287,16 @@ impl Engine {
                     };
                     let old = read_item(txn, table, &key)?;
                     let empty = Item::new();
-                    if let Some(c) = &a.condition {
-                        if !c(old.as_ref().unwrap_or(&empty)) {
-                            failed = true;
-                            reasons.push(CancellationReason {
-                                code: "ConditionalCheckFailed".into(),
-                                message: Some("The conditional request failed".into()),
-                                item: old.filter(|_| a.return_old_on_condition_failure),
-                            });
-                            continue;
-                        }
+                    if let Some(c) = &a.condition
+                        && !c(old.as_ref().unwrap_or(&empty))
+                    {
+                        failed = true;
+                        reasons.push(CancellationReason {
+                            code: "ConditionalCheckFailed".into(),
+                            message: Some("The conditional request failed".into()),
+                            item: old.filter(|_| a.return_old_on_condition_failure),
+                        });
+                        continue;
                     }
                     let new = match &a.action {
                         TransactAction::Put { item } => Some(item.clone()),
@@ -304,16 +307,16 @@ impl Engine {
                         }
                         TransactAction::Update { key, update } => {
                             let mut new = old.clone().unwrap_or_else(|| key.clone());
-                            if let Some(u) = update {
-                                if let Err(msg) = u(&mut new) {
-                                    failed = true;
-                                    reasons.push(CancellationReason {
-                                        code: "ValidationError".into(),
-                                        message: Some(msg),
-                                        item: None,
-                                    });
-                                    continue;
-                                }
+                            if let Some(u) = update
+                                && let Err(msg) = u(&mut new)
+                            {
+                                failed = true;
+                                reasons.push(CancellationReason {
+                                    code: "ValidationError".into(),
+                                    message: Some(msg),
+                                    item: None,
+                                });
+                                continue;
                             }
                             if let Err(EngineError::Validation(msg)) =
                                 validate::check_item(table, &new)

@@ -465,9 +465,7 @@ impl Engine {
     pub async fn delete_table(&self, account: &str, name: &str) -> Result<TableDescription> {
         let table = self.table(account, name)?;
         if table.deletion_protection {
-            return Err(EngineError::validation(format!(
-                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
-            )));
+            return Err(EngineError::validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.".to_string()));
         }
         let desc = self.describe_table(account, name)?;
         let t = Arc::clone(&table);
@@ -494,40 +492,18 @@ impl Engine {
         })
     }
 
-    /// Stores new metadata for a table (after UpdateTable, tagging, resource policies).
-    pub(crate) async fn replace_meta(&self, meta: TableMeta) -> Result<Arc<TableMeta>> {
-        let ckey = keys::catalog_key(&meta.account, &meta.name);
-        let stored = meta.clone();
-        self.write(move |txn| {
-            if txn.get(&ckey)?.is_none() {
-                return Err(EngineError::table_not_found());
-            }
-            txn.put(
-                &ckey,
-                &serde_json::to_vec(&stored).map_err(EngineError::internal)?,
-            );
-            Ok(())
-        })
-        .await?;
-        let meta = Arc::new(meta);
-        self.tables
-            .write()
-            .insert((meta.account.clone(), meta.name.clone()), Arc::clone(&meta));
-        Ok(meta)
-    }
-
     /// UpdateTable: billing mode, throughput, GSIs (created with a backfill of existing items,
     /// or deleted), deletion protection, table class, streams.
     pub async fn update_table(&self, input: UpdateTableInput) -> Result<TableDescription> {
         let table = self.table(&input.account, &input.name)?;
         let mut meta = (*table).clone();
         let mut changed = false;
-        if let Some(b) = input.billing_mode {
-            if b != meta.billing_mode {
-                meta.billing_mode = b;
-                meta.billing_mode_changed_at = Some(now_seconds());
-                changed = true;
-            }
+        if let Some(b) = input.billing_mode
+            && b != meta.billing_mode
+        {
+            meta.billing_mode = b;
+            meta.billing_mode_changed_at = Some(now_seconds());
+            changed = true;
         }
         if input.throughput.is_some() || input.billing_mode.is_some() {
             meta.throughput = check_throughput(

@@ -78,12 +78,11 @@ impl Engine {
         if let Some(rest) = name.strip_prefix("arn:") {
             // arn:partition:dynamodb:region:account:table/name
             let parts: Vec<&str> = rest.splitn(5, ':').collect();
-            if let [_, "dynamodb", _, acct, res] = parts.as_slice() {
-                if let Some(t) = res.strip_prefix("table/") {
-                    if !t.contains('/') {
-                        return (acct, t);
-                    }
-                }
+            if let [_, "dynamodb", _, acct, res] = parts.as_slice()
+                && let Some(t) = res.strip_prefix("table/")
+                && !t.contains('/')
+            {
+                return (acct, t);
             }
         }
         (account, name)

@@ -280,15 +280,13 @@ impl Engine {
         for entry in snap.range(lo, hi, !input.forward) {
             let (_, value) = entry?;
             let mut item = codec::decode_item(&value)?;
-            if let Some((seg, total)) = input.segment {
-                if segment_of(&item, &table.keys, total) != seg {
-                    continue;
-                }
+            if let Some((seg, total)) = input.segment
+                && segment_of(&item, &table.keys, total) != seg
+            {
+                continue;
             }
-            if fetch_base {
-                if let Some(full) = read_item(&*snap, table, &item)? {
-                    item = full;
-                }
+            if fetch_base && let Some(full) = read_item(&*snap, table, &item)? {
+                item = full;
             }
             bytes += item_size(&item);
             out.scanned_count += 1;

@@ -1,6 +1,8 @@
 //! The boto3 and AWS CLI smoke scripts (tests/smoke/) against the real server. scripts/test.sh
 //! installs both clients; when one is missing here the test fails rather than passing silently.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::process::Command;

@@ -101,18 +101,16 @@ fn check_types(op: &str, values: &[AttributeValue]) -> Result<(), ExprError> {
     if let [lo, hi] = values
         && op == "BETWEEN"
     {
-        {
-            if lo.type_name() != hi.type_name() {
-                return Err(invalid(
-                    "AttributeValues inside AttributeValueList must be of same type",
-                ));
-            }
-            if crate::eval::compare_scalars(lo, hi) == Some(std::cmp::Ordering::Greater) {
-                return Err(ExprError::Legacy(
-                    "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
-                        .to_string(),
-                ));
-            }
+        if lo.type_name() != hi.type_name() {
+            return Err(invalid(
+                "AttributeValues inside AttributeValueList must be of same type",
+            ));
+        }
+        if crate::eval::compare_scalars(lo, hi) == Some(std::cmp::Ordering::Greater) {
+            return Err(ExprError::Legacy(
+                "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
+                    .to_string(),
+            ));
         }
     }
     Ok(())

@@ -4,9 +4,7 @@
 mod common;
 
 use common::{av, item, names, values};
-use palisade_expr::{
-    ExprContext, KeyAttribute, KeyCondition, KeySchema, SortCondition, SortOp,
-};
+use palisade_expr::{ExprContext, KeyAttribute, KeyCondition, KeySchema, SortCondition, SortOp};
 use palisade_model::ScalarType;
 use serde_json::json;
 
@@ -25,7 +23,9 @@ fn doc() -> palisade_model::Item {
 fn project(expr: &str) -> palisade_model::Item {
     let nm = names(&[("#a", "a")]);
     let mut ctx = ExprContext::new(Some(&nm), None);
-    let p = ctx.projection(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let p = ctx
+        .projection(expr)
+        .unwrap_or_else(|e| panic!("{expr}: {e}"));
     p.apply(&doc())
 }
 
@@ -55,19 +55,53 @@ fn projects_nested_paths_and_list_elements() {
 fn projection_errors() {
     let p = "Invalid ProjectionExpression: ";
     let cases: Vec<(&str, String)> = vec![
-        ("name", format!("{p}Attribute name is a reserved keyword; reserved keyword: name")),
-        ("a, a.b", format!("{p}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]")),
-        ("a[0], a.b", format!("{p}Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [0]], path two: [a, b]")),
-        ("#x", format!("{p}An expression attribute name used in the document path is not defined; attribute name: #x")),
-        ("a,", format!("{p}Syntax error; token: \"<EOF>\", near: \",\"")),
-        ("a b", format!("{p}Syntax error; token: \"b\", near: \"a b\"")),
-        ("a[x]", format!("{p}Syntax error; token: \"x\", near: \"[x]\"")),
-        ("a[99999999999]", format!("{p}List index is not within the allowable range; index: 99999999999")),
+        (
+            "name",
+            format!("{p}Attribute name is a reserved keyword; reserved keyword: name"),
+        ),
+        (
+            "a, a.b",
+            format!(
+                "{p}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"
+            ),
+        ),
+        (
+            "a[0], a.b",
+            format!(
+                "{p}Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [0]], path two: [a, b]"
+            ),
+        ),
+        (
+            "#x",
+            format!(
+                "{p}An expression attribute name used in the document path is not defined; attribute name: #x"
+            ),
+        ),
+        (
+            "a,",
+            format!("{p}Syntax error; token: \"<EOF>\", near: \",\""),
+        ),
+        (
+            "a b",
+            format!("{p}Syntax error; token: \"b\", near: \"a b\""),
+        ),
+        (
+            "a[x]",
+            format!("{p}Syntax error; token: \"x\", near: \"[x]\""),
+        ),
+        (
+            "a[99999999999]",
+            format!("{p}List index is not within the allowable range; index: 99999999999"),
+        ),
         ("", format!("{p}The expression can not be empty;")),
     ];
     for (expr, want) in cases {
         let mut ctx = ExprContext::new(None, None);
-        assert_eq!(ctx.projection(expr).unwrap_err().to_string(), want, "{expr}");
+        assert_eq!(
+            ctx.projection(expr).unwrap_err().to_string(),
+            want,
+            "{expr}"
+        );
     }
 }
 
@@ -101,7 +135,10 @@ fn key(expr: &str, schema: &KeySchema) -> Result<KeyCondition, String> {
 fn key_conditions() {
     let s = schema(true);
     let k = key("pk = :p", &s).unwrap();
-    assert_eq!(k.partition, vec![("pk".to_string(), av(&json!({"S": "p1"})))]);
+    assert_eq!(
+        k.partition,
+        vec![("pk".to_string(), av(&json!({"S": "p1"})))]
+    );
     assert!(k.sort.is_empty());
 
     let k = key("#p = :p AND #s BETWEEN :n1 AND :n5", &s).unwrap();
@@ -121,27 +158,69 @@ fn key_conditions() {
 
     // The value may come first; the operator is turned around.
     let k = key(":n5 > sk AND pk = :p", &s).unwrap();
-    assert_eq!(k.sort_condition().unwrap().op, SortOp::Lt(av(&json!({"N": "5"}))));
+    assert_eq!(
+        k.sort_condition().unwrap().op,
+        SortOp::Lt(av(&json!({"N": "5"})))
+    );
     assert!(key("(pk = :p) AND (sk >= :n1)", &s).is_ok());
 
     let cases: &[(&str, &str)] = &[
         ("sk = :n1", "Query condition missed key schema element: pk"),
-        ("pk = :p AND color = :s", "Query key condition not supported"),
+        (
+            "pk = :p AND color = :s",
+            "Query key condition not supported",
+        ),
         ("pk < :p", "Query key condition not supported"),
         ("begins_with(pk, :p)", "Query key condition not supported"),
-        ("pk = :p AND pk = :p", "KeyConditionExpressions must only contain one condition per key"),
-        ("pk = :p OR sk = :n1", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR"),
-        ("pk = :p AND sk <> :n1", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: <>"),
-        ("pk = :p AND NOT sk = :n1", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: NOT"),
-        ("pk = :p AND sk IN (:n1)", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN"),
-        ("pk = :p AND attribute_exists(sk)", "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: attribute_exists"),
-        ("pk = :n1", "One or more parameter values were invalid: Condition parameter type does not match schema type"),
-        ("pk = :p AND sk = :s", "One or more parameter values were invalid: Condition parameter type does not match schema type"),
-        ("pk = :p AND begins_with(sk, :n1)", "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"),
-        ("pk = :p AND sk BETWEEN :n5 AND :n1", "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}"),
-        ("pk = :nope", "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope"),
+        (
+            "pk = :p AND pk = :p",
+            "KeyConditionExpressions must only contain one condition per key",
+        ),
+        (
+            "pk = :p OR sk = :n1",
+            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR",
+        ),
+        (
+            "pk = :p AND sk <> :n1",
+            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: <>",
+        ),
+        (
+            "pk = :p AND NOT sk = :n1",
+            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: NOT",
+        ),
+        (
+            "pk = :p AND sk IN (:n1)",
+            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN",
+        ),
+        (
+            "pk = :p AND attribute_exists(sk)",
+            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: attribute_exists",
+        ),
+        (
+            "pk = :n1",
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ),
+        (
+            "pk = :p AND sk = :s",
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ),
+        (
+            "pk = :p AND begins_with(sk, :n1)",
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+        ),
+        (
+            "pk = :p AND sk BETWEEN :n5 AND :n1",
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}",
+        ),
+        (
+            "pk = :nope",
+            "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope",
+        ),
         ("pk.x = :p", "Query condition missed key schema element: pk"),
-        ("pk = :p AND", "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\""),
+        (
+            "pk = :p AND",
+            "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"",
+        ),
     ];
     for (expr, want) in cases {
         assert_eq!(key(expr, &s).unwrap_err(), *want, "{expr}");
@@ -178,7 +257,10 @@ fn multi_attribute_index_keys() {
         let mut ctx = ExprContext::new(None, Some(&v));
         ctx.key_condition(e, &s).unwrap_err().to_string()
     };
-    assert_eq!(err("p1 = :a"), "Query condition missed key schema element: p2");
+    assert_eq!(
+        err("p1 = :a"),
+        "Query condition missed key schema element: p2"
+    );
     assert_eq!(
         err("p1 = :a AND p2 = :one AND s2 = :one"),
         "Query condition missed key schema element: s1"

@@ -55,31 +55,93 @@ fn applies_actions() {
         ("SET n = n + :one", "n", debug_of(json!({"N": "6"}))),
         ("SET n = n - :ten", "n", debug_of(json!({"N": "-5"}))),
         ("SET n = :ten - n", "n", debug_of(json!({"N": "5"}))),
-        ("SET fresh = if_not_exists(fresh, :one)", "fresh", debug_of(json!({"N": "1"}))),
-        ("SET n = if_not_exists(n, :ten)", "n", debug_of(json!({"N": "5"}))),
-        ("SET l2 = list_append(:l, :l)", "l2", debug_of(json!({"L": [{"S": "z"}, {"S": "z"}]}))),
+        (
+            "SET fresh = if_not_exists(fresh, :one)",
+            "fresh",
+            debug_of(json!({"N": "1"})),
+        ),
+        (
+            "SET n = if_not_exists(n, :ten)",
+            "n",
+            debug_of(json!({"N": "5"})),
+        ),
+        (
+            "SET l2 = list_append(:l, :l)",
+            "l2",
+            debug_of(json!({"L": [{"S": "z"}, {"S": "z"}]})),
+        ),
         (
             "SET lst = list_append(lst, :l)",
             "lst",
             debug_of(json!({"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}, {"N": "3"}, {"S": "z"}]})),
         ),
-        ("SET lst[1] = :s", "lst", debug_of(json!({"L": [{"N": "0"}, {"S": "x"}, {"N": "2"}, {"N": "3"}]}))),
-        ("SET lst[99] = :s", "lst", debug_of(json!({"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}, {"N": "3"}, {"S": "x"}]}))),
-        ("REMOVE lst[1], lst[2]", "lst", debug_of(json!({"L": [{"N": "0"}, {"N": "3"}]}))),
-        ("REMOVE lst[9]", "lst", debug_of(json!({"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}, {"N": "3"}]}))),
+        (
+            "SET lst[1] = :s",
+            "lst",
+            debug_of(json!({"L": [{"N": "0"}, {"S": "x"}, {"N": "2"}, {"N": "3"}]})),
+        ),
+        (
+            "SET lst[99] = :s",
+            "lst",
+            debug_of(json!({"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}, {"N": "3"}, {"S": "x"}]})),
+        ),
+        (
+            "REMOVE lst[1], lst[2]",
+            "lst",
+            debug_of(json!({"L": [{"N": "0"}, {"N": "3"}]})),
+        ),
+        (
+            "REMOVE lst[9]",
+            "lst",
+            debug_of(json!({"L": [{"N": "0"}, {"N": "1"}, {"N": "2"}, {"N": "3"}]})),
+        ),
         ("REMOVE s", "s", None),
         ("REMOVE nothing_here", "s", debug_of(json!({"S": "str"}))),
-        ("SET #d.a.c = :one", "doc", debug_of(json!({"M": {"a": {"M": {"b": {"N": "1"}, "c": {"N": "1"}}}, "arr": {"L": [{"S": "p"}]}}}))),
-        ("REMOVE #d.a.b", "doc", debug_of(json!({"M": {"a": {"M": {}}, "arr": {"L": [{"S": "p"}]}}}))),
-        ("SET #d.arr[0] = :one", "doc", debug_of(json!({"M": {"a": {"M": {"b": {"N": "1"}}}, "arr": {"L": [{"N": "1"}]}}}))),
+        (
+            "SET #d.a.c = :one",
+            "doc",
+            debug_of(
+                json!({"M": {"a": {"M": {"b": {"N": "1"}, "c": {"N": "1"}}}, "arr": {"L": [{"S": "p"}]}}}),
+            ),
+        ),
+        (
+            "REMOVE #d.a.b",
+            "doc",
+            debug_of(json!({"M": {"a": {"M": {}}, "arr": {"L": [{"S": "p"}]}}})),
+        ),
+        (
+            "SET #d.arr[0] = :one",
+            "doc",
+            debug_of(json!({"M": {"a": {"M": {"b": {"N": "1"}}}, "arr": {"L": [{"N": "1"}]}}})),
+        ),
         ("ADD n :ten", "n", debug_of(json!({"N": "15"}))),
         ("ADD fresh :ten", "fresh", debug_of(json!({"N": "10"}))),
-        ("ADD tags :ss", "tags", debug_of(json!({"SS": ["a", "b", "c", "d"]}))),
-        ("ADD nums :ns", "nums", debug_of(json!({"NS": ["1", "2", "5"]}))),
-        ("ADD newset :ss", "newset", debug_of(json!({"SS": ["c", "d"]}))),
+        (
+            "ADD tags :ss",
+            "tags",
+            debug_of(json!({"SS": ["a", "b", "c", "d"]})),
+        ),
+        (
+            "ADD nums :ns",
+            "nums",
+            debug_of(json!({"NS": ["1", "2", "5"]})),
+        ),
+        (
+            "ADD newset :ss",
+            "newset",
+            debug_of(json!({"SS": ["c", "d"]})),
+        ),
         ("DELETE tags :ss2", "tags", debug_of(json!({"SS": ["b"]}))),
-        ("DELETE tags :ss2 ADD n :one", "n", debug_of(json!({"N": "6"}))),
-        ("DELETE nothing_here :ss2", "tags", debug_of(json!({"SS": ["a", "b"]}))),
+        (
+            "DELETE tags :ss2 ADD n :one",
+            "n",
+            debug_of(json!({"N": "6"})),
+        ),
+        (
+            "DELETE nothing_here :ss2",
+            "tags",
+            debug_of(json!({"SS": ["a", "b"]})),
+        ),
         // Swapping works: every value is read from the item before the update.
         ("SET n = s, s = n", "s", debug_of(json!({"N": "5"}))),
         ("set n = :one remove s", "n", debug_of(json!({"N": "1"}))),
@@ -90,11 +152,17 @@ fn applies_actions() {
     }
     // Deleting every element removes the attribute.
     let it = apply("DELETE tags :ss ADD x :one DELETE tags :ss2").unwrap_err();
-    assert!(it.contains("\"DELETE\" section can only be used once"), "{it}");
+    assert!(
+        it.contains("\"DELETE\" section can only be used once"),
+        "{it}"
+    );
     let v = values(json!({":ab": {"SS": ["a", "b"]}}));
     let mut ctx = ExprContext::new(None, Some(&v));
     let mut it = base();
-    ctx.update("DELETE tags :ab").unwrap().apply(&mut it).unwrap();
+    ctx.update("DELETE tags :ab")
+        .unwrap()
+        .apply(&mut it)
+        .unwrap();
     assert!(!it.contains_key("tags"));
 }
 
@@ -102,7 +170,9 @@ fn applies_actions() {
 fn reports_updated_paths() {
     let v = vals();
     let mut ctx = ExprContext::new(None, Some(&v));
-    let u = ctx.update("SET doc.a.b = :ten, n = n + :one REMOVE s ADD tags :ss").unwrap();
+    let u = ctx
+        .update("SET doc.a.b = :ten, n = n + :one REMOVE s ADD tags :ss")
+        .unwrap();
     let old = base();
     let mut new = old.clone();
     let paths = u.apply(&mut new).unwrap();
@@ -114,11 +184,17 @@ fn reports_updated_paths() {
     let updated_new = paths.project(&new);
     assert_eq!(
         format!("{:?}", updated_old.get("doc")),
-        format!("{:?}", Some(common::av(&json!({"M": {"a": {"M": {"b": {"N": "1"}}}}}))))
+        format!(
+            "{:?}",
+            Some(common::av(&json!({"M": {"a": {"M": {"b": {"N": "1"}}}}})))
+        )
     );
     assert_eq!(
         format!("{:?}", updated_new.get("doc")),
-        format!("{:?}", Some(common::av(&json!({"M": {"a": {"M": {"b": {"N": "10"}}}}}))))
+        format!(
+            "{:?}",
+            Some(common::av(&json!({"M": {"a": {"M": {"b": {"N": "10"}}}}})))
+        )
     );
     assert!(updated_old.contains_key("s"));
     assert!(!updated_new.contains_key("s"));
@@ -128,19 +204,58 @@ fn reports_updated_paths() {
 #[test]
 fn runtime_errors_leave_the_item_unchanged() {
     let cases: &[(&str, &str)] = &[
-        ("SET n = absent", "The provided expression refers to an attribute that does not exist in the item"),
-        ("SET n = absent + :one", "The provided expression refers to an attribute that does not exist in the item"),
-        ("SET n = s + :one", "An operand in the update expression has an incorrect data type"),
-        ("SET x = list_append(n, :l)", "An operand in the update expression has an incorrect data type"),
-        ("SET nope.a = :one", "The document path provided in the update expression is invalid for update"),
-        ("SET s.a = :one", "The document path provided in the update expression is invalid for update"),
-        ("SET n[0] = :one", "The document path provided in the update expression is invalid for update"),
-        ("REMOVE nope.a", "The document path provided in the update expression is invalid for update"),
-        ("ADD s :one", "An operand in the update expression has an incorrect data type"),
-        ("ADD tags :ns", "An operand in the update expression has an incorrect data type"),
-        ("DELETE n :ss", "An operand in the update expression has an incorrect data type"),
-        ("SET n = :big + :big", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
-        ("ADD n :big, tags :ss", "Attempting to store more than 38 significant digits in a Number"),
+        (
+            "SET n = absent",
+            "The provided expression refers to an attribute that does not exist in the item",
+        ),
+        (
+            "SET n = absent + :one",
+            "The provided expression refers to an attribute that does not exist in the item",
+        ),
+        (
+            "SET n = s + :one",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "SET x = list_append(n, :l)",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "SET nope.a = :one",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            "SET s.a = :one",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            "SET n[0] = :one",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            "REMOVE nope.a",
+            "The document path provided in the update expression is invalid for update",
+        ),
+        (
+            "ADD s :one",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "ADD tags :ns",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "DELETE n :ss",
+            "An operand in the update expression has an incorrect data type",
+        ),
+        (
+            "SET n = :big + :big",
+            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+        ),
+        (
+            "ADD n :big, tags :ss",
+            "Attempting to store more than 38 significant digits in a Number",
+        ),
     ];
     for (expr, want) in cases {
         let v = vals();
@@ -157,34 +272,140 @@ fn runtime_errors_leave_the_item_unchanged() {
 fn reports_dynamodb_messages() {
     let u = "Invalid UpdateExpression: ";
     let cases: Vec<(&str, String)> = vec![
-        ("SET a = list_append(:one, :l)", format!("{u}Incorrect operand type for operator or function; operator or function: list_append, operand type: N")),
-        ("SET a = :s + :one", format!("{u}Incorrect operand type for operator or function; operator or function: +, operand type: S")),
-        ("SET a = :v", format!("{u}An expression attribute value used in expression is not defined; attribute value: :v")),
-        ("SET #nope = :one", format!("{u}An expression attribute name used in the document path is not defined; attribute name: #nope")),
-        ("SET a = :one REMOVE a.b", format!("{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]")),
-        ("SET a.b = :one REMOVE a", format!("{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]")),
-        ("SET a = :one, a = :ten", format!("{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]")),
-        ("SET a[1] = :one REMOVE a.b", format!("{u}Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]")),
-        ("SET a = :one SET b = :one", format!("{u}The \"SET\" section can only be used once in an update expression;")),
-        ("REMOVE a REMOVE b", format!("{u}The \"REMOVE\" section can only be used once in an update expression;")),
-        ("SET name = :one", format!("{u}Attribute name is a reserved keyword; reserved keyword: name")),
-        ("SET a = foo(b)", format!("{u}Invalid function name; function: foo")),
-        ("SET a = size(b)", format!("{u}The function is not allowed in an update expression; function: size")),
-        ("SET a = if_not_exists(:one, :one)", format!("{u}Operator or function requires a document path; operator or function: if_not_exists")),
-        ("SET a = if_not_exists(b)", format!("{u}Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1")),
-        ("ADD a :s", format!("{u}Incorrect operand type for operator or function; operator: ADD, operand type: STRING")),
-        ("ADD a :l", format!("{u}Incorrect operand type for operator or function; operator: ADD, operand type: LIST")),
-        ("DELETE a :one", format!("{u}Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER")),
-        ("SET a = :one,", format!("{u}Syntax error; token: \"<EOF>\", near: \",\"")),
-        ("SET a :one", format!("{u}Syntax error; token: \":one\", near: \"a :one\"")),
-        ("UPDATE a = :one", format!("{u}Syntax error; token: \"UPDATE\", near: \"UPDATE a\"")),
-        ("ADD a b", format!("{u}Syntax error; token: \"b\", near: \"a b\"")),
-        ("SET _a = :one", format!("{u}Syntax error; token: \"_\", near: \"SET _a\"")),
-        ("SET a = list_append(b, c + :one)", format!("{u}Syntax error; token: \"+\", near: \"c + :one\"")),
+        (
+            "SET a = list_append(:one, :l)",
+            format!(
+                "{u}Incorrect operand type for operator or function; operator or function: list_append, operand type: N"
+            ),
+        ),
+        (
+            "SET a = :s + :one",
+            format!(
+                "{u}Incorrect operand type for operator or function; operator or function: +, operand type: S"
+            ),
+        ),
+        (
+            "SET a = :v",
+            format!(
+                "{u}An expression attribute value used in expression is not defined; attribute value: :v"
+            ),
+        ),
+        (
+            "SET #nope = :one",
+            format!(
+                "{u}An expression attribute name used in the document path is not defined; attribute name: #nope"
+            ),
+        ),
+        (
+            "SET a = :one REMOVE a.b",
+            format!(
+                "{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"
+            ),
+        ),
+        (
+            "SET a.b = :one REMOVE a",
+            format!(
+                "{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]"
+            ),
+        ),
+        (
+            "SET a = :one, a = :ten",
+            format!(
+                "{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"
+            ),
+        ),
+        (
+            "SET a[1] = :one REMOVE a.b",
+            format!(
+                "{u}Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]"
+            ),
+        ),
+        (
+            "SET a = :one SET b = :one",
+            format!("{u}The \"SET\" section can only be used once in an update expression;"),
+        ),
+        (
+            "REMOVE a REMOVE b",
+            format!("{u}The \"REMOVE\" section can only be used once in an update expression;"),
+        ),
+        (
+            "SET name = :one",
+            format!("{u}Attribute name is a reserved keyword; reserved keyword: name"),
+        ),
+        (
+            "SET a = foo(b)",
+            format!("{u}Invalid function name; function: foo"),
+        ),
+        (
+            "SET a = size(b)",
+            format!("{u}The function is not allowed in an update expression; function: size"),
+        ),
+        (
+            "SET a = if_not_exists(:one, :one)",
+            format!(
+                "{u}Operator or function requires a document path; operator or function: if_not_exists"
+            ),
+        ),
+        (
+            "SET a = if_not_exists(b)",
+            format!(
+                "{u}Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1"
+            ),
+        ),
+        (
+            "ADD a :s",
+            format!(
+                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: STRING"
+            ),
+        ),
+        (
+            "ADD a :l",
+            format!(
+                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: LIST"
+            ),
+        ),
+        (
+            "DELETE a :one",
+            format!(
+                "{u}Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"
+            ),
+        ),
+        (
+            "SET a = :one,",
+            format!("{u}Syntax error; token: \"<EOF>\", near: \",\""),
+        ),
+        (
+            "SET a :one",
+            format!("{u}Syntax error; token: \":one\", near: \"a :one\""),
+        ),
+        (
+            "UPDATE a = :one",
+            format!("{u}Syntax error; token: \"UPDATE\", near: \"UPDATE a\""),
+        ),
+        (
+            "ADD a b",
+            format!("{u}Syntax error; token: \"b\", near: \"a b\""),
+        ),
+        (
+            "SET _a = :one",
+            format!("{u}Syntax error; token: \"_\", near: \"SET _a\""),
+        ),
+        (
+            "SET a = list_append(b, c + :one)",
+            format!("{u}Syntax error; token: \"+\", near: \"c + :one\""),
+        ),
         ("", format!("{u}The expression can not be empty;")),
         // Reserved words are reported before undefined values, overlaps before types.
-        ("SET a = :nope, name = :one", format!("{u}Attribute name is a reserved keyword; reserved keyword: name")),
-        ("SET a = :s + :one, a = :one", format!("{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]")),
+        (
+            "SET a = :nope, name = :one",
+            format!("{u}Attribute name is a reserved keyword; reserved keyword: name"),
+        ),
+        (
+            "SET a = :s + :one, a = :one",
+            format!(
+                "{u}Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"
+            ),
+        ),
     ];
     for (expr, want) in cases {
         let v = vals();

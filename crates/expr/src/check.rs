@@ -240,34 +240,34 @@ impl<'c, 'a> Checker<'c, 'a> {
 
     /// Records overlap and conflict problems between `path` and those already seen.
     fn check_overlap(&mut self, seen: &mut Vec<Path>, path: &Path) {
-        for earlier in seen.iter() {
-            let a: Vec<PathElem> = earlier.elems().collect();
-            let b: Vec<PathElem> = path.elems().collect();
-            let mut diverged = false;
-            for (x, y) in a.iter().zip(b.iter()) {
-                let same_kind = matches!(
-                    (x, y),
+        for earlier in seen.iter().filter(|p| p.head == path.head) {
+            let mut relation = Some(Invalid::PathOverlap as fn(String, String) -> Invalid);
+            for (x, y) in earlier.rest.iter().zip(&path.rest) {
+                match (x, y) {
+                    (PathElem::Attr(a), PathElem::Attr(b)) if a == b => {}
+                    (PathElem::Index(a), PathElem::Index(b)) if a == b => {}
                     (PathElem::Attr(_), PathElem::Attr(_))
-                        | (PathElem::Index(_), PathElem::Index(_))
-                );
-                if !same_kind {
-                    put(
-                        &mut self.slots.conflict,
-                        Invalid::PathConflict(earlier.to_string(), path.to_string()),
-                    );
-                    diverged = true;
-                    break;
-                }
-                if x != y {
-                    diverged = true;
-                    break;
+                    | (PathElem::Index(_), PathElem::Index(_)) => {
+                        relation = None;
+                        break;
+                    }
+                    _ => {
+                        relation = Some(Invalid::PathConflict);
+                        break;
+                    }
                 }
             }
-            if !diverged {
-                put(
-                    &mut self.slots.overlap,
-                    Invalid::PathOverlap(earlier.to_string(), path.to_string()),
-                );
+            match relation {
+                Some(f) if self.slots.overlap.is_none() || self.slots.conflict.is_none() => {
+                    let problem = f(earlier.to_string(), path.to_string());
+                    let slot = if matches!(problem, Invalid::PathOverlap(..)) {
+                        &mut self.slots.overlap
+                    } else {
+                        &mut self.slots.conflict
+                    };
+                    put(slot, problem);
+                }
+                _ => {}
             }
         }
         seen.push(path.clone());

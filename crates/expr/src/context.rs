@@ -9,6 +9,7 @@ use crate::ast::{Cond, Path};
 use crate::check::{Checker, Placeholders};
 use crate::error::{ExprError, ExprKind, Invalid};
 use crate::key::{KeyCondition, KeySchema, key_condition_from};
+use crate::lexer::{Tok, syntax_error, tokenize};
 use crate::parser::{parse_condition, parse_projection, parse_update};
 use crate::projection::Projection;
 use crate::update::Update;
@@ -77,6 +78,41 @@ impl<'a> ExprContext<'a> {
                 ..Placeholders::default()
             },
         }
+    }
+
+    /// DynamoDB's checks of the placeholder maps themselves, made before any expression is
+    /// parsed: a map that is present must not be empty, and every key must be a `#name`
+    /// (names) or `:name` (values) placeholder.
+    pub fn check_maps(&self) -> Result<(), ExprError> {
+        const NAMES: &str = "ExpressionAttributeNames";
+        const VALUES: &str = "ExpressionAttributeValues";
+        if self.ph.names.is_some_and(HashMap::is_empty) {
+            return Err(ExprError::EmptyMap(NAMES));
+        }
+        if self.ph.values.is_some_and(HashMap::is_empty) {
+            return Err(ExprError::EmptyMap(VALUES));
+        }
+        let mut name_keys: Vec<&String> = self.ph.names.iter().flat_map(|m| m.keys()).collect();
+        name_keys.sort();
+        for key in name_keys {
+            if let Some(problem) = placeholder_key_problem(key, Tok::Name) {
+                return Err(ExprError::InvalidMapKey {
+                    map: NAMES,
+                    problem,
+                });
+            }
+        }
+        let mut value_keys: Vec<&String> = self.ph.values.iter().flat_map(|m| m.keys()).collect();
+        value_keys.sort();
+        for key in value_keys {
+            if let Some(problem) = placeholder_key_problem(key, Tok::Value) {
+                return Err(ExprError::InvalidMapKey {
+                    map: VALUES,
+                    problem,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Parses a condition or filter expression; `kind` names it in error messages
@@ -153,6 +189,17 @@ impl<'a> ExprContext<'a> {
         }
         Ok(())
     }
+}
+
+/// Why `key` is not a single placeholder token of kind `want`, if it is not.
+fn placeholder_key_problem(key: &str, want: Tok) -> Option<Invalid> {
+    let toks = tokenize(key);
+    let bad = match toks.as_slice() {
+        [only, end] if only.kind == want && end.kind == Tok::Eof => return None,
+        [first, ..] if first.kind != want => 0,
+        _ => 1,
+    };
+    Some(syntax_error(key, &toks, bad))
 }
 
 /// Adds the top-level attribute names `cond` refers to into `out`.

@@ -133,6 +133,13 @@ pub enum ExprError {
     /// Values in `ExpressionAttributeValues` that no expression used.
     #[error("Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}", .0.join(", "))]
     UnusedValues(Vec<String>),
+    /// `ExpressionAttributeNames` or `ExpressionAttributeValues` was given but empty.
+    #[error("{0} must not be empty")]
+    EmptyMap(&'static str),
+    /// A key of `ExpressionAttributeNames` / `ExpressionAttributeValues` is not a valid
+    /// `#name` / `:name` placeholder.
+    #[error("{map} contains invalid key: {problem}")]
+    InvalidMapKey { map: &'static str, problem: Invalid },
     /// A key condition does not name the partition key (or a required key attribute).
     #[error("Query condition missed key schema element: {0}")]
     MissedKeyElement(String),

@@ -461,3 +461,38 @@ fn condition_reports_its_attributes() {
         ["b", "c", "renamed"]
     );
 }
+
+#[test]
+fn placeholder_maps_are_checked() {
+    let empty_names = names(&[]);
+    let ctx = ExprContext::new(Some(&empty_names), None);
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeNames must not be empty"
+    );
+    let empty_values = values(json!({}));
+    let ctx = ExprContext::new(None, Some(&empty_values));
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeValues must not be empty"
+    );
+    let bad_names = names(&[("n", "x")]);
+    let ctx = ExprContext::new(Some(&bad_names), None);
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeNames contains invalid key: Syntax error; token: \"n\", near: \"n\""
+    );
+    let bad_values = values(json!({":a b": {"N": "1"}}));
+    let ctx = ExprContext::new(None, Some(&bad_values));
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeValues contains invalid key: Syntax error; token: \"b\", near: \":a b\""
+    );
+    let good_names = names(&[("#n_1", "x")]);
+    let good_values = values(json!({":v_1": {"N": "1"}}));
+    assert!(
+        ExprContext::new(Some(&good_names), Some(&good_values))
+            .check_maps()
+            .is_ok()
+    );
+}

@@ -16,7 +16,9 @@
 pub mod auth;
 pub mod dynamodb;
 pub mod error;
+pub mod iam;
 pub mod operation;
+pub mod organizations;
 pub mod protocol;
 
 use std::sync::Arc;
@@ -90,16 +92,22 @@ impl Api {
     /// The `413` answer for a request whose body is over [`ApiConfig::max_request_bytes`], for
     /// servers that refuse such a body before reading it all.
     pub fn request_too_large(&self, headers: &http::HeaderMap) -> Response<Bytes> {
+        self.error_response(headers, &too_large_error(self.config.max_request_bytes))
+    }
+
+    /// The `500` answer for a request whose handling failed inside the server (a bug: the
+    /// handler panicked). The request's headers choose the content type and CORS.
+    pub fn internal_error(&self, headers: &http::HeaderMap) -> Response<Bytes> {
+        self.error_response(headers, &ApiError::internal("the request handler panicked"))
+    }
+
+    /// A framed error answer outside the normal pipeline, with a fresh request id.
+    fn error_response(&self, headers: &http::HeaderMap, error: &ApiError) -> Response<Bytes> {
         let flavor = match protocol::request_content_type(headers) {
             RequestContentType::Json(flavor) => flavor,
             RequestContentType::Other => JsonFlavor::Json,
         };
-        let mut response = protocol::error_response(
-            &too_large_error(self.config.max_request_bytes),
-            flavor,
-            false,
-            0,
-        );
+        let mut response = protocol::error_response(error, flavor, false, 0);
         let cors = headers.contains_key(header::ORIGIN);
         protocol::finish(&mut response, &protocol::request_id(), cors);
         response

@@ -117,8 +117,6 @@ pub enum Invalid {
         "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {0}, upper bound operand: AttributeValue: {1}"
     )]
     BetweenOrder(String, String),
-    #[error("Invalid operator used in KeyConditionExpression: {0}")]
-    KeyOperator(String),
 }
 
 /// An expression-language error. All are `ValidationException`s; `Display` is the message.
@@ -146,6 +144,29 @@ pub enum ExprError {
     /// A key condition uses a non-key attribute or an operator the key does not allow.
     #[error("Query key condition not supported")]
     KeyConditionNotSupported,
+    /// A key condition uses an operator or function other than `=`, `<`, `<=`, `>`, `>=`,
+    /// `BETWEEN`, `begins_with` and `AND`.
+    #[error("Invalid operator used in KeyConditionExpression: {0}")]
+    KeyInvalidOperator(String),
+    /// A key condition applies `size` to a key.
+    #[error("KeyConditionExpressions cannot contain nested operations")]
+    KeyNestedOperation,
+    /// A key condition names a nested attribute.
+    #[error("KeyConditionExpressions cannot have conditions on nested attributes")]
+    KeyNestedAttribute,
+    /// `BETWEEN` or `begins_with` whose first operand is not the key attribute.
+    #[error(
+        "Invalid condition in KeyConditionExpression: {0} operator must have the key attribute as its first operand"
+    )]
+    KeyAttributeNotFirst(&'static str),
+    /// One key condition names two attributes.
+    #[error(
+        "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"
+    )]
+    KeyMultipleAttributes,
+    /// One key condition names no attribute.
+    #[error("Invalid condition in KeyConditionExpression: No key attribute specified")]
+    KeyNoAttribute,
     /// Two conditions on the same key attribute.
     #[error("KeyConditionExpressions must only contain one condition per key")]
     KeyConditionDuplicate,

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use palisade_model::{AttributeValue, Item, ScalarType};
 
 use crate::ast::{CompareOp, Cond, Operand, Path};
-use crate::error::{ExprError, Invalid};
+use crate::error::ExprError;
 use crate::eval::{compare_scalars, values_equal};
 
 /// One key attribute of a table or index.
@@ -134,10 +134,7 @@ fn flatten(cond: Cond, out: &mut Vec<Cond>) -> Result<(), ExprError> {
             return Ok(());
         }
     };
-    Err(ExprError::invalid(
-        crate::ExprKind::KeyCondition,
-        Invalid::KeyOperator(op.to_string()),
-    ))
+    Err(ExprError::KeyInvalidOperator(op.to_string()))
 }
 
 fn flip(op: CompareOp) -> CompareOp {
@@ -150,33 +147,62 @@ fn flip(op: CompareOp) -> CompareOp {
     }
 }
 
+/// The one key attribute among `operands` (its position and path) and the values, with
+/// DynamoDB's errors for conditions that are not `attribute op value`.
+fn split(operands: Vec<Operand>) -> Result<(usize, Path, Vec<AttributeValue>), ExprError> {
+    let mut attr: Option<(usize, Path)> = None;
+    let mut values = Vec::new();
+    for (i, o) in operands.into_iter().enumerate() {
+        match o {
+            Operand::Path(p) => {
+                if attr.is_some() {
+                    return Err(ExprError::KeyMultipleAttributes);
+                }
+                if !p.rest.is_empty() {
+                    return Err(ExprError::KeyNestedAttribute);
+                }
+                attr = Some((i, p));
+            }
+            Operand::Size(_) => return Err(ExprError::KeyNestedOperation),
+            Operand::Value(v) => values.push(v),
+        }
+    }
+    let (i, p) = attr.ok_or(ExprError::KeyNoAttribute)?;
+    Ok((i, p, values))
+}
+
 fn term(cond: Cond) -> Result<KeyTerm, ExprError> {
-    let unsupported = ExprError::KeyConditionNotSupported;
-    let (path, op) = match cond {
-        Cond::Compare(op, Operand::Path(p), Operand::Value(v)) => (p, (op, v)),
-        Cond::Compare(op, Operand::Value(v), Operand::Path(p)) => (p, (flip(op), v)),
-        Cond::Between(Operand::Path(p), Operand::Value(lo), Operand::Value(hi)) => {
-            return Ok(KeyTerm {
-                path: p,
-                op: SortOp::Between(lo, hi),
-            });
-        }
-        Cond::BeginsWith(Operand::Path(p), Operand::Value(v)) => {
-            return Ok(KeyTerm {
-                path: p,
-                op: SortOp::BeginsWith(v),
-            });
-        }
-        _ => return Err(unsupported),
+    let (op, operands) = match cond {
+        Cond::Compare(op, a, b) => (Some(op), vec![a, b]),
+        Cond::Between(x, lo, hi) => (None, vec![x, lo, hi]),
+        Cond::BeginsWith(a, b) => (None, vec![a, b]),
+        _ => return Err(ExprError::KeyConditionNotSupported),
     };
-    let (op, v) = op;
+    let is_between = operands.len() == 3;
+    let (at, path, mut values) = split(operands)?;
+    let mut value = || values.pop().unwrap_or(AttributeValue::Null);
     let op = match op {
-        CompareOp::Eq => SortOp::Eq(v),
-        CompareOp::Lt => SortOp::Lt(v),
-        CompareOp::Le => SortOp::Le(v),
-        CompareOp::Gt => SortOp::Gt(v),
-        CompareOp::Ge => SortOp::Ge(v),
-        CompareOp::Ne => return Err(unsupported),
+        Some(op) => {
+            let op = if at == 0 { op } else { flip(op) };
+            match op {
+                CompareOp::Eq => SortOp::Eq(value()),
+                CompareOp::Lt => SortOp::Lt(value()),
+                CompareOp::Le => SortOp::Le(value()),
+                CompareOp::Gt => SortOp::Gt(value()),
+                CompareOp::Ge => SortOp::Ge(value()),
+                CompareOp::Ne => return Err(ExprError::KeyInvalidOperator("<>".to_string())),
+            }
+        }
+        None if at != 0 => {
+            let name = if is_between { "BETWEEN" } else { "begins_with" };
+            return Err(ExprError::KeyAttributeNotFirst(name));
+        }
+        None if is_between => {
+            let hi = value();
+            let lo = value();
+            SortOp::Between(lo, hi)
+        }
+        None => SortOp::BeginsWith(value()),
     };
     Ok(KeyTerm { path, op })
 }

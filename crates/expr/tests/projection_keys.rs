@@ -178,23 +178,23 @@ fn key_conditions() {
         ),
         (
             "pk = :p OR sk = :n1",
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR",
+            "Invalid operator used in KeyConditionExpression: OR",
         ),
         (
             "pk = :p AND sk <> :n1",
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: <>",
+            "Invalid operator used in KeyConditionExpression: <>",
         ),
         (
             "pk = :p AND NOT sk = :n1",
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: NOT",
+            "Invalid operator used in KeyConditionExpression: NOT",
         ),
         (
             "pk = :p AND sk IN (:n1)",
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN",
+            "Invalid operator used in KeyConditionExpression: IN",
         ),
         (
             "pk = :p AND attribute_exists(sk)",
-            "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: attribute_exists",
+            "Invalid operator used in KeyConditionExpression: attribute_exists",
         ),
         (
             "pk = :n1",
@@ -216,7 +216,34 @@ fn key_conditions() {
             "pk = :nope",
             "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope",
         ),
-        ("pk.x = :p", "Query condition missed key schema element: pk"),
+        (
+            "pk.x = :p",
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+        ),
+        (
+            "size(pk) = :n1",
+            "KeyConditionExpressions cannot contain nested operations",
+        ),
+        (
+            "pk = sk",
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+        ),
+        (
+            ":p = :p",
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ),
+        (
+            "pk = :p AND :n1 BETWEEN sk AND :n5",
+            "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand",
+        ),
+        (
+            "pk = :p AND begins_with(:s, sk)",
+            "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand",
+        ),
+        (
+            "pk = :p AND contains(sk, :n1)",
+            "Invalid operator used in KeyConditionExpression: contains",
+        ),
         (
             "pk = :p AND",
             "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"",

@@ -324,6 +324,115 @@ async fn header_and_query_signatures_together_are_rejected() {
 }
 
 #[tokio::test]
+async fn signed_requests_reach_the_operation() {
+    let server = TestServer::start();
+    let response = server
+        .raw(Some("DynamoDB_20120810.ListTables"), "{}", &[])
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.header("content-type"), AMZ_JSON);
+    assert_eq!(response.json(), serde_json::json!({"TableNames": []}));
+    assert_common_headers(&response);
+
+    let json = server
+        .raw(
+            Some("DynamoDB_20120810.ListTables"),
+            "{}",
+            &[("content-type", "application/json")],
+        )
+        .await;
+    assert_eq!(json.status, 200);
+    assert_eq!(json.header("content-type"), "application/json");
+}
+
+#[tokio::test]
+async fn presigned_query_signatures_are_accepted() {
+    let server = TestServer::start();
+    let host = server.address().to_string();
+    let query = common::presign("POST", &host, b"{}");
+    let response = server
+        .raw_unsigned(
+            "POST",
+            &format!("/?{query}"),
+            &[
+                ("content-type", AMZ_JSON),
+                ("x-amz-target", "DynamoDB_20120810.ListTables"),
+            ],
+            "{}",
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json(), serde_json::json!({"TableNames": []}));
+
+    let incomplete = server
+        .raw_unsigned(
+            "POST",
+            "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host",
+            &[
+                ("content-type", AMZ_JSON),
+                ("x-amz-target", "DynamoDB_20120810.ListTables"),
+            ],
+            "{}",
+        )
+        .await;
+    assert_eq!(incomplete.status, 400);
+    assert_eq!(
+        incomplete.json(),
+        serde_json::json!({
+            "__type": "com.amazon.coral.service#IncompleteSignatureException",
+            "message": "AWS query-string parameters must include 'X-Amz-Credential'. AWS \
+                        query-string parameters must include 'X-Amz-Signature'. AWS query-string \
+                        parameters must include 'X-Amz-Date'. Re-examine the query-string parameters."
+        })
+    );
+}
+
+#[tokio::test]
+async fn large_items_come_back_gzip_compressed_when_accepted() {
+    let server = TestServer::start();
+    let target = |op: &str| format!("DynamoDB_20120810.{op}");
+    let create = serde_json::json!({
+        "TableName": "big",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    });
+    let response = server
+        .raw(Some(&target("CreateTable")), create.to_string(), &[])
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let payload = "palisade ".repeat(1000);
+    let put = serde_json::json!({
+        "TableName": "big",
+        "Item": {"pk": {"S": "k"}, "payload": {"S": payload}}
+    });
+    let response = server
+        .raw(Some(&target("PutItem")), put.to_string(), &[])
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+
+    let get = serde_json::json!({"TableName": "big", "Key": {"pk": {"S": "k"}}}).to_string();
+    let compressed = server
+        .raw(
+            Some(&target("GetItem")),
+            get.clone(),
+            &[("accept-encoding", "gzip")],
+        )
+        .await;
+    assert_eq!(compressed.status, 200);
+    assert_eq!(compressed.header("content-encoding"), "gzip");
+    assert_common_headers(&compressed);
+    assert!(compressed.body.len() < payload.len() / 4);
+    let body: serde_json::Value = serde_json::from_slice(&gunzip(&compressed.body)).unwrap();
+    assert_eq!(body["Item"]["payload"]["S"], payload.as_str());
+
+    let plain = server.raw(Some(&target("GetItem")), get, &[]).await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert_common_headers(&plain);
+    assert_eq!(plain.json(), body);
+}
+
+#[tokio::test]
 async fn gzip_request_bodies_are_decoded() {
     let server = TestServer::start();
     // The compressed bytes are not JSON: getting past the JSON check to the target check proves
@@ -486,4 +595,75 @@ async fn the_rust_sdk_understands_our_responses() {
         }
         Err(other) => panic!("the SDK could not use our response: {other:?}"),
     }
+}
+
+/// The harness's own signer agrees with `palisade-sigv4`, so these tests keep passing once the
+/// server verifies signatures.
+#[test]
+fn harness_signatures_verify_with_palisade_sigv4() {
+    use palisade_sigv4::{
+        Duration, Expectations, OffsetDateTime, RequestParts, SigningKeyCache, parse, verify,
+    };
+    let server = TestServer::start();
+    let expected = Expectations {
+        region: common::REGION,
+        service: "dynamodb",
+        now: OffsetDateTime::now_utc(),
+        max_skew: Duration::minutes(5),
+    };
+    let cache = SigningKeyCache::default();
+    let body = br#"{"TableName":"t"}"#;
+
+    let headers = server.signed_headers(Some("DynamoDB_20120810.GetItem"), body, &[]);
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let req = RequestParts {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &pairs,
+    };
+    let parsed = parse(&req).unwrap();
+    verify(
+        &parsed,
+        &req,
+        body,
+        common::SECRET_ACCESS_KEY,
+        &expected,
+        &cache,
+    )
+    .unwrap();
+    assert!(
+        verify(
+            &parsed,
+            &req,
+            b"{}",
+            common::SECRET_ACCESS_KEY,
+            &expected,
+            &cache
+        )
+        .is_err()
+    );
+
+    let host = server.address().to_string();
+    let query = common::presign("POST", &host, body);
+    let pairs = [("host", host.as_str())];
+    let req = RequestParts {
+        method: "POST",
+        path: "/",
+        query: &query,
+        headers: &pairs,
+    };
+    let parsed = parse(&req).unwrap();
+    verify(
+        &parsed,
+        &req,
+        body,
+        common::SECRET_ACCESS_KEY,
+        &expected,
+        &cache,
+    )
+    .unwrap();
 }

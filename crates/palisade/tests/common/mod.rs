@@ -143,6 +143,17 @@ impl TestServer {
         extra: &[(&str, &str)],
     ) -> RawResponse {
         let body = body.into();
+        let headers = self.signed_headers(target, &body, extra);
+        self.send("POST", "/", &headers, body).await
+    }
+
+    /// The headers [`TestServer::raw`] sends, `authorization` last.
+    pub fn signed_headers(
+        &self,
+        target: Option<&str>,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
         let mut headers: Vec<(String, String)> = vec![
             ("host".into(), self.addr.to_string()),
             ("content-type".into(), AMZ_JSON.into()),
@@ -156,9 +167,9 @@ impl TestServer {
             headers.retain(|(n, _)| *n != name);
             headers.push((name, value.to_string()));
         }
-        let authorization = sign("POST", "/", "", &headers, &body);
+        let authorization = sign("POST", "/", "", &headers, body);
         headers.push(("authorization".into(), authorization));
-        self.send("POST", "/", &headers, body).await
+        headers
     }
 
     /// Sends a request exactly as given: no signature, no headers but `host` (added when absent).
@@ -381,17 +392,45 @@ pub fn sign(
         "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
         sha256_hex(canonical_request.as_bytes())
     );
+    let signature = hex::encode(hmac(&signing_key(day), string_to_sign.as_bytes()));
+    format!(
+        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+    )
+}
+
+/// A presigned query string (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
+/// `X-Amz-Expires`, `X-Amz-SignedHeaders=host`, `X-Amz-Signature`) for a request to `host` with
+/// `body`, canonical and ready to append after `?`.
+pub fn presign(method: &str, host: &str, body: &[u8]) -> String {
+    let date = amz_date();
+    let day = &date[..8];
+    let scope = format!("{day}/{REGION}/dynamodb/aws4_request");
+    let credential = format!("{ACCESS_KEY_ID}/{scope}").replace('/', "%2F");
+    // Already sorted by name, as the canonical query requires.
+    let query = format!(
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}&X-Amz-Date={date}\
+         &X-Amz-Expires=300&X-Amz-SignedHeaders=host"
+    );
+    let canonical_request = format!(
+        "{method}\n/\n{query}\nhost:{host}\n\nhost\n{}",
+        sha256_hex(body)
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    );
+    let signature = hex::encode(hmac(&signing_key(day), string_to_sign.as_bytes()));
+    format!("{query}&X-Amz-Signature={signature}")
+}
+
+fn signing_key(day: &str) -> Vec<u8> {
     let k_date = hmac(
         format!("AWS4{SECRET_ACCESS_KEY}").as_bytes(),
         day.as_bytes(),
     );
     let k_region = hmac(&k_date, REGION.as_bytes());
     let k_service = hmac(&k_region, b"dynamodb");
-    let k_signing = hmac(&k_service, b"aws4_request");
-    let signature = hex::encode(hmac(&k_signing, string_to_sign.as_bytes()));
-    format!(
-        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-    )
+    hmac(&k_service, b"aws4_request")
 }
 
 /// Asserts the headers DynamoDB puts on every response: a 52-character `[0-9A-Z]` request id

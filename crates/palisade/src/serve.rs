@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use palisade_api::{Api, ApiConfig};
 use palisade_engine::{Engine, EngineConfig};
@@ -42,6 +42,9 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_GZIP_MIN_BYTES", default_value_t = 1024)]
     pub gzip_min_bytes: usize,
 }
+
+/// How long a client may take to send a request's headers (slow clients hold a connection).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long open connections may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -121,7 +124,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.keep_alive(true);
+    http.keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use palisade_model::AttributeValue;
 
-use crate::ast::{Cond, Operand, Path, PathElem, UpdateAction, ValueExpr};
+use crate::ast::{CompareOp, Cond, Operand, Path, PathElem, UpdateAction, ValueExpr};
 use crate::error::{ExprError, ExprKind, Invalid};
 use crate::eval::compare_scalars;
 use crate::parser::{Arith, RawAction, RawCond, RawElem, RawOperand, RawPath, RawUpdate};
@@ -213,7 +213,7 @@ impl<'c, 'a> Checker<'c, 'a> {
                     PathElem::Attr(word.clone())
                 }
                 RawElem::Name(placeholder) => PathElem::Attr(self.resolve_name(placeholder)),
-                RawElem::Index(digits) => match digits.parse::<u32>() {
+                RawElem::Index(digits) => match digits.parse::<i32>() {
                     Ok(i) => PathElem::Index(i as usize),
                     Err(_) => {
                         put(
@@ -305,7 +305,10 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let l = self.operand(l);
                 let r = self.operand(r);
                 self.misused(&[&l, &r]);
-                self.distinct(op.as_str(), &l.operand, &r.operand);
+                self.distinct(op.as_str(), &l.operand, &[&r.operand]);
+                if !matches!(op, CompareOp::Eq | CompareOp::Ne) {
+                    self.orderable(op.as_str(), &[&l, &r]);
+                }
                 Cond::Compare(*op, l.operand, r.operand)
             }
             RawCond::Between(x, lo, hi) => {
@@ -314,6 +317,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let lo = self.operand(lo);
                 let hi = self.operand(hi);
                 self.misused(&[&x, &lo, &hi]);
+                self.distinct("BETWEEN", &x.operand, &[&lo.operand, &hi.operand]);
+                self.orderable("BETWEEN", &[&x, &lo, &hi]);
                 if let (Operand::Value(a), Operand::Value(b)) = (&lo.operand, &hi.operand) {
                     if a.type_name() != b.type_name() {
                         put(
@@ -342,6 +347,8 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let mut all: Vec<&Typed> = vec![&x];
                 all.extend(items.iter());
                 self.misused(&all);
+                let rest: Vec<&Operand> = items.iter().map(|t| &t.operand).collect();
+                self.distinct("IN", &x.operand, &rest);
                 Cond::In(x.operand, items.into_iter().map(|t| t.operand).collect())
             }
             RawCond::Call(call) => {
@@ -366,9 +373,10 @@ impl<'c, 'a> Checker<'c, 'a> {
         }
     }
 
-    fn distinct(&mut self, op: &str, a: &Operand, b: &Operand) {
-        if let (Operand::Path(x), Operand::Path(y)) = (a, b)
-            && x == y
+    /// The first operand, when a path, must differ from every other operand.
+    fn distinct(&mut self, op: &str, first: &Operand, rest: &[&Operand]) {
+        if let Operand::Path(x) = first
+            && rest.iter().any(|r| matches!(r, Operand::Path(y) if y == x))
         {
             put(
                 &mut self.slots.distinct,
@@ -377,6 +385,18 @@ impl<'c, 'a> Checker<'c, 'a> {
                     first: x.to_string(),
                 },
             );
+        }
+    }
+
+    /// Operands of an ordering comparison whose type is known must be S, N or B.
+    fn orderable(&mut self, op: &str, operands: &[&Typed]) {
+        for t in operands {
+            if let Some(ty) = t.ty
+                && !matches!(ty, "S" | "N" | "B")
+            {
+                self.operand_type_error(op, ty);
+                return;
+            }
         }
     }
 
@@ -437,7 +457,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             return Cond::True;
         };
         if let Some(second) = &second {
-            self.distinct(name, &first.operand, &second.operand);
+            self.distinct(name, &first.operand, &[&second.operand]);
         }
         match (name, second) {
             ("attribute_exists" | "attribute_not_exists", None) => match first.operand {
@@ -513,7 +533,9 @@ impl<'c, 'a> Checker<'c, 'a> {
                 let Some(arg) = args.into_iter().next() else {
                     return plain(Operand::Value(AttributeValue::Null), Some("N"));
                 };
-                if let Some(ty @ ("N" | "BOOL" | "NULL")) = arg.ty {
+                if let Some(ty) = arg.ty
+                    && !matches!(ty, "S" | "B" | "SS" | "NS" | "BS" | "L" | "M")
+                {
                     self.operand_type_error(name, ty);
                 }
                 plain(Operand::Size(Box::new(arg.operand)), Some("N"))

@@ -9,7 +9,6 @@ use crate::ast::{Cond, Path};
 use crate::check::{Checker, Placeholders};
 use crate::error::{ExprError, ExprKind, Invalid};
 use crate::key::{KeyCondition, KeySchema, key_condition_from};
-use crate::lexer::{Tok, syntax_error, tokenize};
 use crate::parser::{parse_condition, parse_projection, parse_update};
 use crate::projection::Projection;
 use crate::update::Update;
@@ -92,25 +91,19 @@ impl<'a> ExprContext<'a> {
         if self.ph.values.is_some_and(HashMap::is_empty) {
             return Err(ExprError::EmptyMap(VALUES));
         }
-        let mut name_keys: Vec<&String> = self.ph.names.iter().flat_map(|m| m.keys()).collect();
+        let mut name_keys: Vec<(&String, &String)> =
+            self.ph.names.iter().flat_map(|m| m.iter()).collect();
         name_keys.sort();
-        for key in name_keys {
-            if let Some(problem) = placeholder_key_problem(key, Tok::Name) {
-                return Err(ExprError::InvalidMapKey {
-                    map: NAMES,
-                    problem,
-                });
+        for (key, name) in name_keys {
+            check_map_key(NAMES, key, '#')?;
+            if name.is_empty() {
+                return Err(ExprError::EmptyAttributeName(key.clone()));
             }
         }
         let mut value_keys: Vec<&String> = self.ph.values.iter().flat_map(|m| m.keys()).collect();
         value_keys.sort();
         for key in value_keys {
-            if let Some(problem) = placeholder_key_problem(key, Tok::Value) {
-                return Err(ExprError::InvalidMapKey {
-                    map: VALUES,
-                    problem,
-                });
-            }
+            check_map_key(VALUES, key, ':')?;
         }
         Ok(())
     }
@@ -191,15 +184,25 @@ impl<'a> ExprContext<'a> {
     }
 }
 
-/// Why `key` is not a single placeholder token of kind `want`, if it is not.
-fn placeholder_key_problem(key: &str, want: Tok) -> Option<Invalid> {
-    let toks = tokenize(key);
-    let bad = match toks.as_slice() {
-        [only, end] if only.kind == want && end.kind == Tok::Eof => return None,
-        [first, ..] if first.kind != want => 0,
-        _ => 1,
-    };
-    Some(syntax_error(key, &toks, bad))
+/// Longest placeholder DynamoDB accepts, in bytes.
+const MAX_PLACEHOLDER_BYTES: usize = 255;
+
+/// Checks that `key` is `sigil` followed by letters, digits and underscores.
+fn check_map_key(map: &'static str, key: &str, sigil: char) -> Result<(), ExprError> {
+    if key.len() > MAX_PLACEHOLDER_BYTES {
+        return Err(ExprError::MapKeyTooLong {
+            map,
+            size: key.len(),
+        });
+    }
+    let body = key.strip_prefix(sigil).unwrap_or("");
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(ExprError::InvalidMapKey {
+            map,
+            key: key.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Adds the top-level attribute names `cond` refers to into `out`.

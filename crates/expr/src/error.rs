@@ -75,7 +75,7 @@ pub enum Invalid {
     DuplicateSection(&'static str),
     #[error("The document path has too many nesting levels; nesting levels: {0}")]
     PathTooDeep(usize),
-    #[error("List index is not within the allowable range; index: {0}")]
+    #[error("List index is not within the allowable range; index: [{0}]")]
     ListIndexOutOfRange(String),
     #[error(
         "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {0}, path two: {1}"
@@ -101,7 +101,9 @@ pub enum Invalid {
         "Incorrect operand type for operator or function; operator or function: {op}, operand type: {ty}"
     )]
     OperandType { op: String, ty: String },
-    #[error("Incorrect operand type for operator or function; operator: {op}, operand type: {ty}")]
+    #[error(
+        "Incorrect operand type for operator or function; operator: {op}, operand type: {ty}, typeSet: ALLOWED_FOR_{op}_OPERAND"
+    )]
     ActionOperandType { op: &'static str, ty: &'static str },
     #[error("Operator or function requires a document path; operator or function: {0}")]
     RequiresPath(String),
@@ -136,8 +138,17 @@ pub enum ExprError {
     EmptyMap(&'static str),
     /// A key of `ExpressionAttributeNames` / `ExpressionAttributeValues` is not a valid
     /// `#name` / `:name` placeholder.
-    #[error("{map} contains invalid key: {problem}")]
-    InvalidMapKey { map: &'static str, problem: Invalid },
+    #[error("{map} contains invalid key: Syntax error; key: \"{key}\"")]
+    InvalidMapKey { map: &'static str, key: String },
+    /// A key of `ExpressionAttributeNames` / `ExpressionAttributeValues` is longer than
+    /// 255 bytes.
+    #[error(
+        "{map} contains invalid key: The expression attribute map contains a key that is too long; size of key: {size}"
+    )]
+    MapKeyTooLong { map: &'static str, size: usize },
+    /// An `ExpressionAttributeNames` entry maps to the empty string.
+    #[error("ExpressionAttributeNames contains invalid value: Empty attribute name for key {0}")]
+    EmptyAttributeName(String),
     /// A key condition does not name the partition key (or a required key attribute).
     #[error("Query condition missed key schema element: {0}")]
     MissedKeyElement(String),

@@ -274,6 +274,26 @@ fn reports_dynamodb_messages() {
             c,
             "Invalid ConditionExpression: The expression has redundant parentheses;",
         ),
+        (
+            "a < :l",
+            c,
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <, operand type: L",
+        ),
+        (
+            "a BETWEEN :l AND :n",
+            c,
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: L",
+        ),
+        (
+            "a IN (:v, a)",
+            c,
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: IN, first operand: [a]",
+        ),
+        (
+            "a BETWEEN :n AND a",
+            c,
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: BETWEEN, first operand: [a]",
+        ),
         // Error order: an unknown function is reported before a reserved word.
         (
             "name = :v AND foo(a)",
@@ -480,13 +500,26 @@ fn placeholder_maps_are_checked() {
     let ctx = ExprContext::new(Some(&bad_names), None);
     assert_eq!(
         ctx.check_maps().unwrap_err().to_string(),
-        "ExpressionAttributeNames contains invalid key: Syntax error; token: \"n\", near: \"n\""
+        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"n\""
     );
     let bad_values = values(json!({":a b": {"N": "1"}}));
     let ctx = ExprContext::new(None, Some(&bad_values));
     assert_eq!(
         ctx.check_maps().unwrap_err().to_string(),
-        "ExpressionAttributeValues contains invalid key: Syntax error; token: \"b\", near: \":a b\""
+        "ExpressionAttributeValues contains invalid key: Syntax error; key: \":a b\""
+    );
+    let empty_name = names(&[("#n", "")]);
+    let ctx = ExprContext::new(Some(&empty_name), None);
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n"
+    );
+    let long_key = format!("#{}", "k".repeat(255));
+    let long_names = names(&[(long_key.as_str(), "x")]);
+    let ctx = ExprContext::new(Some(&long_names), None);
+    assert_eq!(
+        ctx.check_maps().unwrap_err().to_string(),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 256"
     );
     let good_names = names(&[("#n_1", "x")]);
     let good_values = values(json!({":v_1": {"N": "1"}}));

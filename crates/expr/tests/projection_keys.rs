@@ -91,7 +91,7 @@ fn projection_errors() {
         ),
         (
             "a[99999999999]",
-            format!("{p}List index is not within the allowable range; index: 99999999999"),
+            format!("{p}List index is not within the allowable range; index: [99999999999]"),
         ),
         ("", format!("{p}The expression can not be empty;")),
     ];

@@ -355,19 +355,19 @@ fn reports_dynamodb_messages() {
         (
             "ADD a :s",
             format!(
-                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: STRING"
+                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"
             ),
         ),
         (
             "ADD a :l",
             format!(
-                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: LIST"
+                "{u}Incorrect operand type for operator or function; operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND"
             ),
         ),
         (
             "DELETE a :one",
             format!(
-                "{u}Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"
+                "{u}Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"
             ),
         ),
         (

@@ -557,19 +557,43 @@ async fn connections_are_kept_alive() {
 }
 
 #[tokio::test]
-async fn restart_reuses_the_data_directory() {
+async fn sigterm_drains_idle_connections_and_restart_reuses_the_data_directory() {
     let mut server = TestServer::start();
     let dir = server.data_dir().to_path_buf();
-    let first = server.address();
+    let create = serde_json::json!({
+        "TableName": "kept",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    });
+    let response = server
+        .raw(
+            Some("DynamoDB_20120810.CreateTable"),
+            create.to_string(),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let tables = serde_json::json!({"TableNames": ["kept"]});
+    // An idle keep-alive connection must not hold up a graceful shutdown.
+    let mut idle = RawConnection::open(server.address()).await;
+    let host = vec![("host".to_string(), server.address().to_string())];
+    let response = idle.send("GET", "/", &host, bytes::Bytes::new()).await;
+    assert_eq!(response.status, 200);
+    let started = std::time::Instant::now();
     server.restart();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "graceful restart took {:?}",
+        started.elapsed()
+    );
     assert_eq!(server.data_dir(), dir);
-    assert!(dir.is_dir());
-    let response = server.raw_unsigned("GET", "/", &[], "").await;
-    assert_eq!(response.status, 200);
-    let _ = first;
+    assert!(dir.join("db").is_dir());
+    let list = || server.raw(Some("DynamoDB_20120810.ListTables"), "{}", &[]);
+    assert_eq!(list().await.json(), tables);
     server.crash_restart();
-    let response = server.raw_unsigned("GET", "/", &[], "").await;
-    assert_eq!(response.status, 200);
+    let list = || server.raw(Some("DynamoDB_20120810.ListTables"), "{}", &[]);
+    assert_eq!(list().await.json(), tables);
 }
 
 /// The AWS SDK for Rust accepts our framing: every outcome is either a parsed success or a

@@ -85,7 +85,11 @@ impl TestServer {
                 .unwrap();
             assert!(status.success(), "kill -TERM failed");
             for _ in 0..200 {
-                if child.try_wait().unwrap().is_some() {
+                if let Some(status) = child.try_wait().unwrap() {
+                    assert!(
+                        status.success(),
+                        "server exited with {status} after SIGTERM"
+                    );
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(50));

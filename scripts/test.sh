@@ -11,17 +11,27 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # --- test dependencies (idempotent, quiet) ---------------------------------------------------
+# `pip install --user` puts the `aws` command here.
+export PATH="$HOME/.local/bin:$PATH"
 python_has() { python3 -c "import $1" >/dev/null 2>&1; }
+pip_install() {
+  python3 -m pip --version >/dev/null 2>&1 || python3 -m ensurepip --upgrade >/dev/null 2>&1 || true
+  local pip=(python3 -m pip install --quiet --disable-pip-version-check)
+  "${pip[@]}" "$@" 2>/dev/null ||
+    "${pip[@]}" --user "$@" 2>/dev/null ||
+    "${pip[@]}" --user --break-system-packages "$@"
+}
 if command -v python3 >/dev/null 2>&1; then
   missing=()
   command -v aws >/dev/null 2>&1 || missing+=(awscli)
   python_has boto3 || missing+=(boto3)
   if ((${#missing[@]})); then
     step "installing ${missing[*]}"
-    python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+    pip_install "${missing[@]}"
   fi
 else
-  echo "warning: python3 not found; the AWS CLI and boto3 smoke tests cannot run" >&2
+  echo "error: python3 is required (the boto3 and AWS CLI smoke tests use it)" >&2
+  exit 1
 fi
 
 # --- checks ----------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ pub struct Consumed {
     pub write: f64,
     /// Units per index name (writes to index entries, or reads from an index).
     pub indexes: BTreeMap<String, f64>,
+    /// For tables with local secondary indexes: the partition key of the item collection a
+    /// write touched and the collection's size in bytes after it.
+    pub item_collection: Option<(palisade_model::Item, u64)>,
 }
 
 fn write_units(size: usize) -> f64 {
@@ -45,6 +48,9 @@ impl Consumed {
         self.write += other.write;
         for (k, v) in &other.indexes {
             *self.indexes.entry(k.clone()).or_default() += v;
+        }
+        if other.item_collection.is_some() {
+            self.item_collection.clone_from(&other.item_collection);
         }
     }
 }

@@ -475,7 +475,11 @@ impl Engine {
                 return Err(EngineError::table_not_found());
             }
             txn.delete(&ckey);
-            for prefix in [keys::table_prefix(t.id), keys::stats_prefix(t.id)] {
+            for prefix in [
+                keys::table_prefix(t.id),
+                keys::stats_prefix(t.id),
+                keys::collection_prefix(t.id),
+            ] {
                 delete_prefix(txn, &prefix)?;
             }
             Ok(())

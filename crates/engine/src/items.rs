@@ -9,7 +9,7 @@ use palisade_storage::{ReadView, WriteTxn};
 
 use crate::capacity::Consumed;
 use crate::error::{EngineError, Result};
-use crate::schema::TableMeta;
+use crate::schema::{IndexKind, TableMeta};
 use crate::size::item_size;
 use crate::{Engine, codec, keys, stats, validate};
 
@@ -91,6 +91,7 @@ pub(crate) fn apply_change(
     consumed.add_table_write(old_size.unwrap_or(0).max(new_size.unwrap_or(0)));
     let d_items = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
     let d_bytes = new_size.unwrap_or(0) as i64 - old_size.unwrap_or(0) as i64;
+    let mut collection_delta = d_bytes;
     stats::add(txn, table.id, 0, d_items, d_bytes)?;
     for ix in &table.indexes {
         let old_entry = change
@@ -136,8 +137,46 @@ pub(crate) fn apply_change(
             d_bytes += item_size(ni) as i64;
         }
         stats::add(txn, table.id, ix.number, d_items, d_bytes)?;
+        if ix.kind == IndexKind::Local {
+            collection_delta += d_bytes;
+        }
+    }
+    if table.indexes.iter().any(|i| i.kind == IndexKind::Local) {
+        let total = update_collection(txn, table, key_item, collection_delta)?;
+        consumed.item_collection = Some((validate::partition_of(table, key_item), total));
     }
     Ok(consumed)
+}
+
+/// DynamoDB's limit on an item collection of a table with local secondary indexes.
+const MAX_ITEM_COLLECTION: u64 = 10 * 1024 * 1024 * 1024;
+
+/// Adds `delta` bytes to the size of the item collection of `item` and returns the new size.
+fn update_collection(
+    txn: &mut dyn WriteTxn,
+    table: &TableMeta,
+    item: &Item,
+    delta: i64,
+) -> Result<u64> {
+    let key = keys::collection_key(table, item)?;
+    let current = match txn.get(&key)? {
+        Some(b) => codec::take_varint(&mut b.as_slice())?,
+        None => 0,
+    };
+    let total = current.saturating_add_signed(delta);
+    if delta > 0 && total > MAX_ITEM_COLLECTION {
+        return Err(EngineError::ItemCollectionSizeLimitExceeded(
+            "Collection size exceeded.".into(),
+        ));
+    }
+    if total == 0 {
+        txn.delete(&key);
+    } else {
+        let mut v = Vec::with_capacity(10);
+        codec::put_varint(&mut v, total);
+        txn.put(&key, &v);
+    }
+    Ok(total)
 }
 
 /// Chooses the attributes to return after a write.

@@ -4,6 +4,7 @@
 //! 0x01 account 0x00 table-name                 -> table metadata (JSON)
 //! 0x02                                         -> next table id (u64 BE)
 //! 0x03 table-id(u64 BE) index-no(u16 BE)       -> statistics: varint(item count) varint(bytes)
+//! 0x04 table-id pk..                           -> item collection size (LSI tables): varint(bytes)
 //! 0x10 table-id index-no(0)  pk.. sk..         -> item (codec)
 //! 0x10 table-id index-no(n)  ipk.. isk.. pk.. sk.. -> projected item (codec)
 //! ```
@@ -19,6 +20,7 @@ use crate::schema::{KeyDef, TableMeta};
 const CATALOG: u8 = 0x01;
 pub const TABLE_COUNTER: &[u8] = &[0x02];
 const STATS: u8 = 0x03;
+const COLLECTION: u8 = 0x04;
 const DATA: u8 = 0x10;
 
 /// Key of a table's catalog entry.
@@ -36,6 +38,22 @@ pub fn stats_key(table_id: u64, index_no: u16) -> Vec<u8> {
     let mut k = vec![STATS];
     k.extend_from_slice(&table_id.to_be_bytes());
     k.extend_from_slice(&index_no.to_be_bytes());
+    k
+}
+
+/// Key of the size of one item collection (a partition of a table with local secondary
+/// indexes): `0x04 table-id pk`.
+pub fn collection_key(table: &TableMeta, item: &Item) -> Result<Vec<u8>> {
+    let mut k = vec![COLLECTION];
+    k.extend_from_slice(&table.id.to_be_bytes());
+    push_attrs(&mut k, item, table.keys.partition.iter())?;
+    Ok(k)
+}
+
+/// Prefix of every item-collection key of a table.
+pub fn collection_prefix(table_id: u64) -> Vec<u8> {
+    let mut k = vec![COLLECTION];
+    k.extend_from_slice(&table_id.to_be_bytes());
     k
 }
 

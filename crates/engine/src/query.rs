@@ -60,10 +60,12 @@ pub struct ReadInput {
     pub segment: Option<(u32, u32)>,
 }
 
-/// The key of a Query: partition-key values (in key-schema order) and a sort condition.
+/// The key of a Query: partition-key values (in key-schema order), equalities on a leading
+/// run of the sort-key attributes (multi-attribute GSI keys), and a condition on the next one.
 #[derive(Debug, Clone, Default)]
 pub struct KeyQuery {
     pub partition: Vec<AttributeValue>,
+    pub sort_equal: Vec<AttributeValue>,
     pub sort: Option<SortCondition>,
 }
 
@@ -216,11 +218,11 @@ impl Engine {
             Some(i) => (i.number, &i.keys),
             None => (0, &table.keys),
         };
-        let values: Vec<&AttributeValue> = key.partition.iter().collect();
-        if values.len() != kdef.partition.len() {
-            return Err(EngineError::validation(
-                "Query condition missed key schema element",
-            ));
+        let values: Vec<&AttributeValue> = key.partition.iter().chain(&key.sort_equal).collect();
+        if key.partition.len() != kdef.partition.len()
+            || key.sort_equal.len() + usize::from(key.sort.is_some()) > kdef.sort.len()
+        {
+            return Err(EngineError::validation("Query key condition not supported"));
         }
         let prefix = keys::partition_prefix(table.id, number, &values)?;
         let (start, end) = sort_range(&prefix, key.sort.as_ref())?;

@@ -138,3 +138,13 @@ pub fn key_of(table: &TableMeta, item: &Item) -> Item {
         .filter_map(|a| item.get(&a.name).map(|v| (a.name.clone(), v.clone())))
         .collect()
 }
+
+/// The partition-key attributes of an item.
+pub fn partition_of(table: &TableMeta, item: &Item) -> Item {
+    table
+        .keys
+        .partition
+        .iter()
+        .filter_map(|a| item.get(&a.name).map(|v| (a.name.clone(), v.clone())))
+        .collect()
+}

@@ -35,6 +35,28 @@ fn return_on_failure(p: &Params<'_>) -> Result<bool, ApiError> {
     )? == Some("ALL_OLD"))
 }
 
+/// `ItemCollectionMetrics` when the request asked for SIZE and the table has local secondary
+/// indexes: the collection's partition key and its size estimate in GB.
+pub(crate) fn item_collection_metrics(
+    p: &Params<'_>,
+    consumed: &palisade_engine::Consumed,
+) -> Result<Option<Value>, ApiError> {
+    let asked = p.enum_str(
+        "ReturnItemCollectionMetrics",
+        "returnItemCollectionMetrics",
+        &["SIZE", "NONE"],
+    )? == Some("SIZE");
+    Ok(match (&consumed.item_collection, asked) {
+        (Some((key, bytes)), true) => {
+            let gb = (*bytes as f64 / (1u64 << 30) as f64).floor();
+            Some(
+                json!({"ItemCollectionKey": item_to_json(key), "SizeEstimateRangeGB": [gb, gb + 1.0]}),
+            )
+        }
+        _ => None,
+    })
+}
+
 fn write_response(
     engine: &Engine,
     account: &str,
@@ -58,20 +80,8 @@ fn write_response(
     ) {
         o.insert("ConsumedCapacity".into(), c);
     }
-    if p.enum_str(
-        "ReturnItemCollectionMetrics",
-        "returnItemCollectionMetrics",
-        &["SIZE", "NONE"],
-    )? == Some("SIZE")
-    {
-        // Item collection metrics apply to tables with local secondary indexes only.
-        if engine.table(account, table).is_ok_and(|t| {
-            t.indexes
-                .iter()
-                .any(|i| i.kind == palisade_engine::schema::IndexKind::Local)
-        }) {
-            o.insert("ItemCollectionMetrics".into(), json!({}));
-        }
+    if let Some(m) = item_collection_metrics(p, &out.consumed)? {
+        o.insert("ItemCollectionMetrics".into(), m);
     }
     Ok(Value::Object(o))
 }

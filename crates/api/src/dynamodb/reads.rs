@@ -1,6 +1,6 @@
 //! Query and Scan.
 
-use palisade_engine::schema::{IndexKind, KeyDef};
+use palisade_engine::schema::KeyDef;
 use palisade_engine::{Engine, KeyQuery, ReadInput, ReadOutput, Select, SortCondition};
 use palisade_expr::{KeyAttribute, KeySchema, SortOp, key_conditions};
 use palisade_model::item_to_json;
@@ -28,12 +28,7 @@ fn schema_of(keys: &KeyDef) -> KeySchema {
     }
 }
 
-fn common(
-    engine: &Engine,
-    account: &str,
-    p: &Params<'_>,
-    legacy_filter: &str,
-) -> Result<(ReadInput, Placeholders), ApiError> {
+fn common(account: &str, p: &Params<'_>) -> Result<(ReadInput, Placeholders), ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let ph = Placeholders::read(p)?;
     let select = match p.enum_str(
@@ -87,7 +82,6 @@ fn common(
         projection: None,
         segment: None,
     };
-    let _ = (engine, legacy_filter);
     Ok((input, ph))
 }
 
@@ -135,7 +129,7 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
             "ProjectionExpression",
         ],
     )?;
-    let (mut input, ph) = common(engine, account, p, "QueryFilter")?;
+    let (mut input, ph) = common(account, p)?;
     let table = engine.table(account, &input.table).map_err(engine_error)?;
     let keys = match &input.index {
         Some(name) => match table.index(name) {
@@ -162,9 +156,6 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
     input.filter = read_filter(p, &mut ctx, "QueryFilter")?;
     input.projection = projection(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;
-    if kc.sort.len() > 1 {
-        return Err(ApiError::validation("Query key condition not supported"));
-    }
     let sort = kc.sort_condition().map(|s| match &s.op {
         SortOp::Eq(v) => SortCondition::Eq(v.clone()),
         SortOp::Lt(v) => SortCondition::Lt(v.clone()),
@@ -174,11 +165,18 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
         SortOp::Between(a, b) => SortCondition::Between(a.clone(), b.clone()),
         SortOp::BeginsWith(v) => SortCondition::BeginsWith(v.clone()),
     });
+    let mut sort_equal = Vec::new();
+    for c in kc.sort.iter().take(kc.sort.len().saturating_sub(1)) {
+        match &c.op {
+            SortOp::Eq(v) => sort_equal.push(v.clone()),
+            _ => return Err(ApiError::validation("Query key condition not supported")),
+        }
+    }
     let key = KeyQuery {
         partition: kc.partition.iter().map(|(_, v)| v.clone()).collect(),
+        sort_equal,
         sort,
     };
-    let _ = IndexKind::Global;
     let out = engine.query(&input, &key).map_err(engine_error)?;
     response(engine, account, p, &input, out)
 }
@@ -189,7 +187,7 @@ pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Api
         &["ScanFilter", "AttributesToGet"],
         &["FilterExpression", "ProjectionExpression"],
     )?;
-    let (mut input, ph) = common(engine, account, p, "ScanFilter")?;
+    let (mut input, ph) = common(account, p)?;
     let mut ctx = ph.context();
     input.filter = read_filter(p, &mut ctx, "ScanFilter")?;
     input.projection = projection(p, &mut ctx)?;

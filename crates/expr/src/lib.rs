@@ -3,12 +3,17 @@
 //! `KeyConditions`, `QueryFilter`, `ScanFilter`, `AttributesToGet`, `AttributeUpdates`) that
 //! predate them.
 //!
-//! Expressions go text → tokens ([`lexer`](crate)) → raw syntax tree with source positions →
-//! validated tree ([`ast`]) with placeholders resolved through an [`ExprContext`] →
+//! Expressions go text → tokens (`lexer`) → raw syntax tree with source positions (`parser`,
+//! recursion bounded by [`MAX_NESTING`]) → validated tree ([`ast`]) with placeholders resolved
+//! and DynamoDB's checks applied in DynamoDB's order (`check`, through an [`ExprContext`]) →
 //! evaluation ([`Condition::evaluate`], [`Update::apply`], [`Projection::apply`],
-//! [`KeyCondition::matches`]). Errors carry DynamoDB's exact `ValidationException` messages.
+//! [`KeyCondition::matches`]). The legacy parameters build the same trees directly (`legacy`).
+//! Every error is a `ValidationException` whose text is DynamoDB's ([`ExprError`]).
 //!
-//! Depends only on palisade-model; knows nothing of storage, HTTP or IAM.
+//! A request is handled as: `ExprContext::new(names, values)`, `check_maps()`, parse each of the
+//! request's expressions, `finish()` for unused placeholders, then evaluate/apply.
+//!
+//! Depends only on palisade-model; must not depend on storage, HTTP, IAM or an async runtime.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod ast;

@@ -120,3 +120,95 @@ fn pathological_inputs_return_errors() {
         run_all(&text);
     }
 }
+
+/// Random attribute values up to a small depth.
+fn value() -> impl Strategy<Value = AttributeValue> {
+    let leaf = prop_oneof![
+        "[a-c]{0,3}".prop_map(AttributeValue::S),
+        (-5i64..5).prop_map(|n| AttributeValue::N(Number::from(n))),
+        any::<bool>().prop_map(AttributeValue::Bool),
+        Just(AttributeValue::Null),
+    ];
+    leaf.prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(AttributeValue::L),
+            prop::collection::btree_map("[a-c]", inner, 0..3).prop_map(AttributeValue::M),
+        ]
+    })
+}
+
+/// Random paths over the same small alphabet as the values.
+fn path_text() -> impl Strategy<Value = String> {
+    (
+        "[a-c]",
+        prop::collection::vec(prop_oneof!["\\.[a-c]", "\\[[0-2]\\]"], 0..3),
+    )
+        .prop_map(|(head, rest)| format!("{head}{}", rest.concat()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Projecting a path and reading it back gives what reading the item gives, when the
+    /// path is not a list element (list elements are packed by projection).
+    #[test]
+    fn projection_keeps_what_it_names(
+        item in prop::collection::btree_map("[a-c]", value(), 0..4),
+        path in path_text(),
+    ) {
+        let mut ctx = ExprContext::new(None, None);
+        let projection = ctx.projection(&path).unwrap();
+        let projected = projection.apply(&item);
+        let p = &projection.paths()[0];
+        if !path.contains('[') {
+            prop_assert_eq!(
+                palisade_expr::lookup(&projected, p),
+                palisade_expr::lookup(&item, p)
+            );
+        }
+        prop_assert!(projected.len() <= 1);
+        if palisade_expr::lookup(&item, p).is_none() {
+            prop_assert!(projected.is_empty());
+        }
+    }
+
+    /// `SET x = :v` makes `x` read back as `:v`, or fails without touching the item; an
+    /// `attribute_exists` condition agrees with lookup.
+    #[test]
+    fn set_then_read_back(
+        item in prop::collection::btree_map("[a-c]", value(), 0..4),
+        path in path_text(),
+        v in value(),
+    ) {
+        let values = HashMap::from([(":v".to_string(), v.clone())]);
+        let mut ctx = ExprContext::new(None, Some(&values));
+        let update = ctx.update(&format!("SET {path} = :v")).unwrap();
+        let exists = ExprContext::new(None, None)
+            .condition(&format!("attribute_exists({path})"), ExprKind::Condition)
+            .unwrap();
+        let p = update.actions()[0].path().clone();
+        prop_assert_eq!(exists.evaluate(&item), palisade_expr::lookup(&item, &p).is_some());
+        let mut after = item.clone();
+        match update.apply(&mut after) {
+            Ok(paths) => {
+                prop_assert_eq!(paths.paths.len(), 1);
+                if !path.contains('[') {
+                    prop_assert_eq!(palisade_expr::lookup(&after, &p), Some(&v));
+                }
+            }
+            Err(_) => prop_assert_eq!(&after, &item),
+        }
+    }
+
+    /// Swapping two attributes twice restores the item.
+    #[test]
+    fn swap_is_an_involution(item in prop::collection::btree_map("[ab]", value(), 2..3)) {
+        let mut ctx = ExprContext::new(None, None);
+        let swap = ctx.update("SET a = b, b = a").unwrap();
+        let mut it = item.clone();
+        swap.apply(&mut it).unwrap();
+        prop_assert_eq!(it.get("a"), item.get("b"));
+        swap.apply(&mut it).unwrap();
+        prop_assert_eq!(it, item);
+    }
+}

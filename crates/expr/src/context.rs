@@ -39,7 +39,7 @@ impl Condition {
     }
 
     /// Top-level attribute names the condition refers to.
-    pub fn top_level_attributes(&self) -> BTreeSet<String> {
+    pub fn top_level_attributes(&self) -> BTreeSet<&str> {
         let mut out = BTreeSet::new();
         condition_attributes(&self.cond, &mut out);
         out
@@ -206,19 +206,19 @@ fn check_map_key(map: &'static str, key: &str, sigil: char) -> Result<(), ExprEr
 }
 
 /// Adds the top-level attribute names `cond` refers to into `out`.
-fn condition_attributes(cond: &Cond, out: &mut BTreeSet<String>) {
+fn condition_attributes<'c>(cond: &'c Cond, out: &mut BTreeSet<&'c str>) {
     use crate::ast::Operand;
-    fn operand(o: &Operand, out: &mut BTreeSet<String>) {
+    fn operand<'c>(o: &'c Operand, out: &mut BTreeSet<&'c str>) {
         match o {
             Operand::Path(p) => {
-                out.insert(p.head.clone());
+                out.insert(p.head.as_str());
             }
             Operand::Size(inner) => operand(inner, out),
             Operand::Value(_) => {}
         }
     }
-    let path = |p: &Path, out: &mut BTreeSet<String>| {
-        out.insert(p.head.clone());
+    let path = |p: &'c Path, out: &mut BTreeSet<&'c str>| {
+        out.insert(p.head.as_str());
     };
     match cond {
         Cond::True => {}

@@ -97,6 +97,14 @@ impl KeyCondition {
         self.sort.last()
     }
 
+    /// The key attribute names the condition refers to.
+    pub fn attributes(&self) -> impl Iterator<Item = &str> {
+        self.partition
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(self.sort.iter().map(|s| s.attribute.as_str()))
+    }
+
     /// Whether `item`'s key attributes satisfy the condition.
     pub fn matches(&self, item: &Item) -> bool {
         self.partition

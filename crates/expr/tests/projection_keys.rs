@@ -276,6 +276,7 @@ fn multi_attribute_index_keys() {
         .unwrap();
     assert_eq!(k.partition.len(), 2);
     assert_eq!(k.partition[0].0, "p1");
+    assert_eq!(k.attributes().collect::<Vec<_>>(), ["p1", "p2", "s1", "s2"]);
     assert_eq!(k.sort.len(), 2);
     let it = item(json!({"p1": {"S": "a"}, "p2": {"N": "1"}, "s1": {"S": "a"}, "s2": {"N": "2"}}));
     assert!(k.matches(&it));

@@ -472,6 +472,12 @@ impl<'c, 'a> Checker<'c, 'a> {
                 }
             },
             ("attribute_type", Some(t)) => {
+                if !matches!(first.operand, Operand::Path(_)) {
+                    put(
+                        &mut self.slots.function,
+                        Invalid::RequiresPath(name.to_string()),
+                    );
+                }
                 match &t.operand {
                     Operand::Value(AttributeValue::S(s)) => {
                         if !TYPE_NAMES.contains(&s.as_str()) {

@@ -218,7 +218,13 @@ impl CompiledStatement {
     }
 
     /// Whether the statement applies to the request, and how it names the caller.
-    pub(crate) fn applies(&self, ctx: &RequestContext, has_boundary: bool) -> Option<Grant> {
+    /// `parts` is `ctx.resource_parts()`, computed once by the caller.
+    pub(crate) fn applies(
+        &self,
+        ctx: &RequestContext,
+        parts: Option<[&str; 6]>,
+        has_boundary: bool,
+    ) -> Option<Grant> {
         let action = ctx.action_lower();
         let any_action = self
             .actions
@@ -231,7 +237,7 @@ impl CompiledStatement {
         if let Some(r) = &self.resources {
             let mut hit = false;
             for p in &r.patterns {
-                match p.matches(ctx.resource(), ctx) {
+                match p.matches_split(ctx.resource(), parts, ctx) {
                     Some(true) => hit = true,
                     Some(false) => {}
                     // An unresolved variable: the entry matches nothing, and a NotResource
@@ -343,11 +349,9 @@ impl CompiledPolicy {
         self.statements.len()
     }
 
-    /// The indices of the statements that may cover `action_lower`.
-    pub(crate) fn candidates<'s>(&'s self, action_lower: &str) -> impl Iterator<Item = usize> + 's {
-        let svc = action_lower
-            .split_once(':')
-            .map_or(action_lower, |(s, _)| s);
+    /// The indices of the statements that may cover an action of the service `svc` (lower
+    /// case).
+    pub(crate) fn candidates<'s>(&'s self, svc: &str) -> impl Iterator<Item = usize> + 's {
         let specific: &[u32] = self
             .by_service
             .iter()

@@ -37,6 +37,7 @@ enum Values {
 pub(crate) struct CompiledCondition {
     op: ConditionOperator,
     key: Box<str>,
+    hash: u64,
     values: Values,
 }
 
@@ -77,13 +78,14 @@ impl CompiledCondition {
         CompiledCondition {
             op: c.operator,
             key: c.key.to_ascii_lowercase().into(),
+            hash: crate::context::key_hash(&c.key),
             values,
         }
     }
 
     /// Evaluates the entry against the request.
     pub(crate) fn evaluate(&self, ctx: &RequestContext) -> bool {
-        let present: &[String] = match ctx.get(&self.key) {
+        let present: &[String] = match ctx.get_hashed(&self.key, self.hash) {
             None => &[],
             Some(ContextValue::Single(s)) => std::slice::from_ref(s),
             Some(ContextValue::Multi(v)) => v,
@@ -190,6 +192,9 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse::<i64>().ok().map(|n| i128::from(n) * 1_000_000_000);
     }
+    if let Some(t) = parse_utc_seconds(s) {
+        return Some(t);
+    }
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t.unix_timestamp_nanos());
     }
@@ -203,6 +208,37 @@ pub(crate) fn parse_date(s: &str) -> Option<i128> {
         return Some(d.midnight().assume_utc().unix_timestamp_nanos());
     }
     None
+}
+
+/// Fast path for the form the server produces for `aws:CurrentTime`:
+/// `YYYY-MM-DDTHH:MM:SSZ`. Other forms go through the `time` crate.
+fn parse_utc_seconds(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date =
+        Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?).ok()?;
+    if hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let days = i64::from(date.to_julian_day()) - 2_440_588;
+    Some(i128::from(days * 86_400 + hh * 3_600 + mm * 60 + ss) * 1_000_000_000)
 }
 
 /// `true` / `false`, case-insensitive.

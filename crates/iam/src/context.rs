@@ -1,8 +1,6 @@
 //! The request being authorized: who, what, on which resource, and the condition keys.
 
-use std::cmp::Ordering;
-
-use crate::glob::{Resolver, split_arn};
+use crate::glob::{Resolver, arn_colons, split_arn, split_at_colons};
 
 /// What kind of caller made the request (`aws:PrincipalType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,10 +181,15 @@ pub struct RequestContext {
     principal: Principal,
     action: String,
     action_lower: String,
+    service_len: usize,
     resource: String,
     resource_account: Option<String>,
-    /// Sorted by key; keys stored in ASCII lower case.
-    keys: Vec<(Box<str>, ContextValue)>,
+    /// Byte offsets of the first five colons of the resource ARN, if it is ARN-shaped.
+    resource_colons: Option<[usize; 5]>,
+    /// Whether the principal is a service-linked role (computed once).
+    service_linked: bool,
+    /// Keys stored in ASCII lower case with their [`key_hash`], in insertion order.
+    keys: Vec<(u64, Box<str>, ContextValue)>,
 }
 
 impl RequestContext {
@@ -199,9 +202,13 @@ impl RequestContext {
             .map(|p| p[4])
             .filter(|a| !a.is_empty())
             .map(str::to_owned);
+        let resource_colons = arn_colons(resource);
         let mut ctx = RequestContext {
+            service_linked: principal.is_service_linked_role(),
+            resource_colons,
             action: action.to_owned(),
             action_lower: action.to_ascii_lowercase(),
+            service_len: action.find(':').unwrap_or(action.len()),
             resource: resource.to_owned(),
             resource_account,
             keys: Vec::with_capacity(16),
@@ -238,21 +245,37 @@ impl RequestContext {
     /// stored as given and treated as absent by the operators.
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
         let value = value.into();
-        match self.find(key) {
-            Ok(i) => self.keys[i].1 = value,
-            Err(i) => self
+        let hash = key_hash(key);
+        match self.find(key, hash) {
+            Some(i) => self.keys[i].2 = value,
+            None => self
                 .keys
-                .insert(i, (key.to_ascii_lowercase().into(), value)),
+                .push((hash, key.to_ascii_lowercase().into(), value)),
         }
     }
 
     /// The value of a condition key (case-insensitive).
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.find(key).ok().map(|i| &self.keys[i].1)
+        self.find(key, key_hash(key)).map(|i| &self.keys[i].2)
     }
 
-    fn find(&self, key: &str) -> Result<usize, usize> {
-        self.keys.binary_search_by(|(k, _)| cmp_ascii_ci(k, key))
+    /// The value of a key given in ASCII lower case with its [`key_hash`].
+    pub(crate) fn get_hashed(&self, key_lower: &str, hash: u64) -> Option<&ContextValue> {
+        self.keys
+            .iter()
+            .find(|(h, k, _)| *h == hash && **k == *key_lower)
+            .map(|(_, _, v)| v)
+    }
+
+    fn find(&self, key: &str, hash: u64) -> Option<usize> {
+        self.keys
+            .iter()
+            .position(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key))
+    }
+
+    /// Whether the principal is a service-linked role.
+    pub(crate) fn is_service_linked_role(&self) -> bool {
+        self.service_linked
     }
 
     /// The caller.
@@ -270,9 +293,19 @@ impl RequestContext {
         &self.action_lower
     }
 
+    /// The service prefix of the action, in lower case.
+    pub(crate) fn service_lower(&self) -> &str {
+        self.action_lower.get(..self.service_len).unwrap_or("")
+    }
+
     /// The resource ARN.
     pub fn resource(&self) -> &str {
         &self.resource
+    }
+
+    /// The resource ARN split into its six parts (computed once per request).
+    pub(crate) fn resource_parts(&self) -> Option<[&str; 6]> {
+        split_at_colons(&self.resource, self.resource_colons?)
     }
 
     /// The account that owns the resource, if known.
@@ -292,13 +325,13 @@ impl RequestContext {
 
     /// All keys (lower-cased names) and values.
     pub fn keys(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.keys.iter().map(|(k, v)| (k.as_ref(), v))
+        self.keys.iter().map(|(_, k, v)| (k.as_ref(), v))
     }
 }
 
 impl Resolver for RequestContext {
-    fn single(&self, key_lower: &str) -> Option<&str> {
-        match self.get(key_lower)? {
+    fn single(&self, key_lower: &str, hash: u64) -> Option<&str> {
+        match self.get_hashed(key_lower, hash)? {
             ContextValue::Single(s) => Some(s),
             ContextValue::Multi(v) if v.len() == 1 => Some(&v[0]),
             ContextValue::Multi(_) => None,
@@ -306,11 +339,12 @@ impl Resolver for RequestContext {
     }
 }
 
-/// Compares a stored lower-case key with a query key, ignoring ASCII case of the query.
-fn cmp_ascii_ci(stored: &str, query: &str) -> Ordering {
-    stored
-        .bytes()
-        .cmp(query.bytes().map(|b| b.to_ascii_lowercase()))
+/// FNV-1a over the ASCII-lower-cased bytes of a condition key: lets a lookup skip string
+/// comparisons for keys that differ.
+pub(crate) fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

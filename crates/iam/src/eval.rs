@@ -96,8 +96,9 @@ fn judge<'a>(
     mut trace: Option<&mut Vec<StatementRef<'a>>>,
 ) -> Verdict<'a> {
     let mut v = Verdict::default();
+    let parts = ctx.resource_parts();
     for policy in policies {
-        for i in policy.candidates(ctx.action_lower()) {
+        for i in policy.candidates(ctx.service_lower()) {
             let Some(st) = policy.statements.get(i) else {
                 continue;
             };
@@ -105,7 +106,7 @@ fn judge<'a>(
             if trace.is_none() && v.deny.is_some() {
                 return v;
             }
-            let Some(grant) = st.applies(ctx, has_boundary) else {
+            let Some(grant) = st.applies(ctx, parts, has_boundary) else {
                 continue;
             };
             let r = StatementRef {
@@ -165,7 +166,7 @@ impl<'a> PolicySet<'a> {
             };
         }
         let has_boundary = self.permissions_boundary.is_some();
-        let slr = p.is_service_linked_role();
+        let slr = ctx.is_service_linked_role();
         let iam_caller = matches!(
             p.kind,
             PrincipalType::User
@@ -174,11 +175,26 @@ impl<'a> PolicySet<'a> {
                 | PrincipalType::FederatedUser
         );
         let mut first_deny: Option<StatementRef<'a>> = None;
-        let mut note = |v: &Verdict<'a>| {
-            if first_deny.is_none() {
-                first_deny = v.deny;
-            }
-        };
+        let tracing = trace.is_some();
+        // Records the first explicit deny; without a trace nothing else can change the
+        // outcome, so stop there.
+        macro_rules! note {
+            ($v:expr) => {{
+                if first_deny.is_none() {
+                    first_deny = $v.deny;
+                }
+                if let Some(d) = first_deny.filter(|_| !tracing) {
+                    return Decision {
+                        outcome: Outcome::ExplicitDeny,
+                        deciding: Some(Deciding {
+                            kind: d.kind,
+                            statement: Some(d),
+                        }),
+                        detailed_message: detailed,
+                    };
+                }
+            }};
+        }
 
         // SCPs: every level of the caller's chain must allow; the management account and
         // service-linked roles are exempt.
@@ -193,7 +209,7 @@ impl<'a> PolicySet<'a> {
                     has_boundary,
                     trace.as_deref_mut(),
                 );
-                note(&v);
+                note!(v);
                 scp_missing |= v.allow.is_none();
             }
         }
@@ -210,7 +226,7 @@ impl<'a> PolicySet<'a> {
                     has_boundary,
                     trace.as_deref_mut(),
                 );
-                note(&v);
+                note!(v);
                 rcp_missing |= v.allow.is_none();
             }
         }
@@ -227,7 +243,7 @@ impl<'a> PolicySet<'a> {
         } else {
             none
         };
-        note(&identity);
+        note!(identity);
         let boundary = match self.permissions_boundary {
             Some(b) if iam_caller => {
                 let v = judge(
@@ -238,7 +254,7 @@ impl<'a> PolicySet<'a> {
                     has_boundary,
                     trace.as_deref_mut(),
                 );
-                note(&v);
+                note!(v);
                 Some(v)
             }
             _ => None,
@@ -252,7 +268,7 @@ impl<'a> PolicySet<'a> {
                 has_boundary,
                 trace.as_deref_mut(),
             );
-            note(&v);
+            note!(v);
             Some(v)
         } else {
             None
@@ -268,7 +284,7 @@ impl<'a> PolicySet<'a> {
             ),
             None => none,
         };
-        note(&resource);
+        note!(resource);
         let endpoint = if self.endpoint_policies.is_empty() {
             None
         } else {
@@ -280,7 +296,7 @@ impl<'a> PolicySet<'a> {
                 has_boundary,
                 trace,
             );
-            note(&v);
+            note!(v);
             Some(v)
         };
 

@@ -7,8 +7,9 @@
 /// A context lookup used to resolve policy variables: returns the single value of a key
 /// (the key is given in lower case).
 pub(crate) trait Resolver {
-    /// The value of a single-valued key, if present.
-    fn single(&self, key_lower: &str) -> Option<&str>;
+    /// The value of a single-valued key, if present (`hash` is the key's
+    /// [`key_hash`](crate::context::key_hash)).
+    fn single(&self, key_lower: &str, hash: u64) -> Option<&str>;
 }
 
 /// A policy variable `${key}` or `${key, 'default'}`.
@@ -16,6 +17,8 @@ pub(crate) trait Resolver {
 pub(crate) struct Variable {
     /// The key name in lower case (variable names are case-insensitive).
     pub(crate) key: Box<str>,
+    /// The key's hash.
+    pub(crate) hash: u64,
     /// The default value used when the key is absent.
     pub(crate) default: Option<Box<str>>,
 }
@@ -55,6 +58,20 @@ pub(crate) struct Syntax {
 pub(crate) struct Pattern {
     pieces: Vec<Piece>,
     has_vars: bool,
+    shape: Shape,
+}
+
+/// Precomputed shapes that match without the general algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `*`.
+    Any,
+    /// One literal.
+    Exact,
+    /// A literal followed by `*`.
+    Prefix,
+    /// Anything else.
+    General,
 }
 
 impl Pattern {
@@ -98,12 +115,22 @@ impl Pattern {
         }
         flush(&mut lit, &mut pieces);
         let has_vars = pieces.iter().any(|p| matches!(p, Piece::Var(_)));
-        Pattern { pieces, has_vars }
+        let shape = match pieces.as_slice() {
+            [Piece::Star] => Shape::Any,
+            [Piece::Lit(_)] => Shape::Exact,
+            [Piece::Lit(_), Piece::Star] => Shape::Prefix,
+            _ => Shape::General,
+        };
+        Pattern {
+            pieces,
+            has_vars,
+            shape,
+        }
     }
 
     /// True when the pattern is a single `*`.
     pub(crate) fn is_any(&self) -> bool {
-        self.pieces == [Piece::Star]
+        self.shape == Shape::Any
     }
 
     /// The variables of the pattern.
@@ -116,7 +143,18 @@ impl Pattern {
 
     /// Matches `text`. Returns `None` when a variable has no value and no default (the
     /// pattern then matches nothing, and a negated operator treats it as not matching).
-    pub(crate) fn matches(&self, text: &str, ci: bool, vars: &dyn Resolver) -> Option<bool> {
+    pub(crate) fn matches<'a>(
+        &'a self,
+        text: &str,
+        ci: bool,
+        vars: &'a dyn Resolver,
+    ) -> Option<bool> {
+        match (self.shape, self.pieces.first()) {
+            (Shape::Any, _) => return Some(true),
+            (Shape::Exact, Some(Piece::Lit(l))) if !ci => return Some(text == &**l),
+            (Shape::Prefix, Some(Piece::Lit(l))) if !ci => return Some(text.starts_with(&**l)),
+            _ => {}
+        }
         if !self.has_vars {
             let toks = self.pieces.iter().map(|p| match p {
                 Piece::Lit(s) => Tok::Lit(s),
@@ -125,21 +163,35 @@ impl Pattern {
             });
             return Some(glob(toks, text, ci));
         }
-        let mut toks = Vec::with_capacity(self.pieces.len());
-        for p in &self.pieces {
-            toks.push(match p {
+        let resolved = |p: &'a Piece| -> Option<Tok<'a>> {
+            Some(match p {
                 Piece::Lit(s) => Tok::Lit(s),
                 Piece::Star => Tok::Star,
                 Piece::Quest => Tok::Quest,
                 Piece::Var(v) => Tok::Lit(resolve(v, vars)?),
-            });
+            })
+        };
+        // Short patterns resolve into a stack buffer; long ones allocate.
+        const STACK: usize = 8;
+        if self.pieces.len() <= STACK {
+            let mut buf = [Tok::Star; STACK];
+            for (slot, p) in buf.iter_mut().zip(&self.pieces) {
+                *slot = resolved(p)?;
+            }
+            let toks = &buf[..self.pieces.len()];
+            return Some(glob(toks.iter().copied(), text, ci));
         }
+        let toks = self
+            .pieces
+            .iter()
+            .map(resolved)
+            .collect::<Option<Vec<_>>>()?;
         Some(glob(toks.into_iter(), text, ci))
     }
 }
 
 fn resolve<'a>(v: &'a Variable, vars: &'a dyn Resolver) -> Option<&'a str> {
-    vars.single(&v.key).or(v.default.as_deref())
+    vars.single(&v.key, v.hash).or(v.default.as_deref())
 }
 
 fn flush(lit: &mut String, pieces: &mut Vec<Piece>) {
@@ -156,15 +208,19 @@ fn parse_variable(inner: &str) -> Variable {
             .strip_prefix('\'')
             .and_then(|d| d.strip_suffix('\''))
             .unwrap_or(d);
-        Variable {
-            key: key.trim().to_ascii_lowercase().into(),
-            default: Some(d.into()),
-        }
+        variable(key, Some(d.into()))
     } else {
-        Variable {
-            key: inner.trim().to_ascii_lowercase().into(),
-            default: None,
-        }
+        variable(inner, None)
+    }
+}
+
+fn variable(key: &str, default: Option<Box<str>>) -> Variable {
+    let key = key.trim().to_ascii_lowercase();
+    let hash = crate::context::key_hash(&key);
+    Variable {
+        key: key.into(),
+        hash,
+        default,
     }
 }
 
@@ -255,11 +311,10 @@ pub(crate) fn chars_eq_ignore_case(a: char, b: char) -> bool {
     a == b || a.to_lowercase().eq(b.to_lowercase())
 }
 
-/// Splits an ARN into its six parts at the first five colons that are outside `${...}`.
-/// Returns `None` when there are fewer than six parts.
-pub(crate) fn split_arn(arn: &str) -> Option<[&str; 6]> {
-    let mut parts = [""; 6];
-    let mut start = 0;
+/// The byte offsets of the first five colons of an ARN that are outside `${...}`, or `None`
+/// when there are fewer than five.
+pub(crate) fn arn_colons(arn: &str) -> Option<[usize; 5]> {
+    let mut colons = [0usize; 5];
     let mut idx = 0;
     let mut depth = 0usize;
     let bytes = arn.as_bytes();
@@ -272,19 +327,32 @@ pub(crate) fn split_arn(arn: &str) -> Option<[&str; 6]> {
             }
             b'}' if depth > 0 => depth -= 1,
             b':' if depth == 0 => {
-                parts[idx] = &arn[start..i];
+                colons[idx] = i;
                 idx += 1;
-                start = i + 1;
             }
             _ => {}
         }
         i += 1;
     }
-    if idx < 5 {
-        return None;
-    }
-    parts[5] = &arn[start..];
-    Some(parts)
+    (idx == 5).then_some(colons)
+}
+
+/// Splits an ARN at the given colon offsets (from [`arn_colons`]).
+pub(crate) fn split_at_colons(arn: &str, c: [usize; 5]) -> Option<[&str; 6]> {
+    Some([
+        arn.get(..c[0])?,
+        arn.get(c[0] + 1..c[1])?,
+        arn.get(c[1] + 1..c[2])?,
+        arn.get(c[2] + 1..c[3])?,
+        arn.get(c[3] + 1..c[4])?,
+        arn.get(c[4] + 1..)?,
+    ])
+}
+
+/// Splits an ARN into its six parts at the first five colons that are outside `${...}`.
+/// Returns `None` when there are fewer than six parts.
+pub(crate) fn split_arn(arn: &str) -> Option<[&str; 6]> {
+    split_at_colons(arn, arn_colons(arn)?)
 }
 
 /// A resource or ARN pattern: `*`, a six-segment ARN matched segment by segment, or
@@ -293,8 +361,8 @@ pub(crate) fn split_arn(arn: &str) -> Option<[&str; 6]> {
 pub(crate) enum ArnPattern {
     /// `*`: matches everything.
     Any,
-    /// Six segment patterns.
-    Segments(Box<[Pattern; 6]>),
+    /// Six segment patterns, and whether any has a variable.
+    Segments(Box<[Pattern; 6]>, bool),
     /// Not ARN-shaped: matched as one wildcard pattern.
     Whole(Pattern),
 }
@@ -315,25 +383,39 @@ impl ArnPattern {
             variables,
         };
         match split_arn(text) {
-            Some(p) => ArnPattern::Segments(Box::new([
-                Pattern::parse(p[0], head),
-                Pattern::parse(p[1], head),
-                Pattern::parse(p[2], head),
-                Pattern::parse(p[3], head),
-                Pattern::parse(p[4], head),
-                Pattern::parse(p[5], tail),
-            ])),
+            Some(p) => {
+                let segs = Box::new([
+                    Pattern::parse(p[0], head),
+                    Pattern::parse(p[1], head),
+                    Pattern::parse(p[2], head),
+                    Pattern::parse(p[3], head),
+                    Pattern::parse(p[4], head),
+                    Pattern::parse(p[5], tail),
+                ]);
+                let vars = segs.iter().any(|s| s.variables().next().is_some());
+                ArnPattern::Segments(segs, vars)
+            }
             None => ArnPattern::Whole(Pattern::parse(text, tail)),
         }
     }
 
     /// Matches an ARN (`None`: an unresolved variable).
     pub(crate) fn matches(&self, arn: &str, vars: &dyn Resolver) -> Option<bool> {
+        self.matches_split(arn, split_arn(arn), vars)
+    }
+
+    /// Matches an ARN already split into its six parts (`parts` is `split_arn(arn)`).
+    pub(crate) fn matches_split(
+        &self,
+        arn: &str,
+        parts: Option<[&str; 6]>,
+        vars: &dyn Resolver,
+    ) -> Option<bool> {
         match self {
             ArnPattern::Any => Some(true),
             ArnPattern::Whole(p) => p.matches(arn, false, vars),
-            ArnPattern::Segments(segs) => {
-                let Some(parts) = split_arn(arn) else {
+            ArnPattern::Segments(segs, has_vars) => {
+                let Some(parts) = parts else {
                     // Still resolve the variables so that an unresolved one is reported.
                     for s in segs.iter() {
                         for v in s.variables() {
@@ -343,9 +425,13 @@ impl ArnPattern {
                     return Some(false);
                 };
                 let mut result = true;
-                for (seg, part) in segs.iter().zip(parts) {
-                    if !seg.matches(part, false, vars)? {
+                // The resource part first: it is the most selective.
+                for i in [5, 4, 3, 2, 1, 0] {
+                    if !segs[i].matches(parts[i], false, vars)? {
                         result = false;
+                        if !has_vars {
+                            return Some(false);
+                        }
                     }
                 }
                 Some(result)
@@ -360,7 +446,7 @@ mod tests {
 
     struct Vars(&'static [(&'static str, &'static str)]);
     impl Resolver for Vars {
-        fn single(&self, key: &str) -> Option<&str> {
+        fn single(&self, key: &str, _: u64) -> Option<&str> {
             self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
         }
     }

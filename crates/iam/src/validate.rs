@@ -221,7 +221,7 @@ fn covers(general: &str, specific: &str) -> bool {
 
 struct NoVars;
 impl crate::glob::Resolver for NoVars {
-    fn single(&self, _: &str) -> Option<&str> {
+    fn single(&self, _: &str, _: u64) -> Option<&str> {
         None
     }
 }

@@ -6,3 +6,4 @@ mod decisions;
 mod operators;
 mod parsing;
 mod properties;
+mod validation;

@@ -502,3 +502,41 @@ async fn acknowledged_writes_survive_kill_9() {
         .unwrap();
     assert_eq!(t.item_count, Some(50));
 }
+
+#[tokio::test]
+async fn tags_on_tables() {
+    let server = TestServer::start();
+    let client = server.sdk_client();
+    create_orders(&client, "orders").await;
+    let arn = "arn:aws:dynamodb:us-east-1:000000000000:table/orders";
+    let tag = |k: &str, v: &str| {
+        aws_sdk_dynamodb::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    client
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(tag("team", "a"))
+        .tags(tag("env", "prod"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .untag_resource()
+        .resource_arn(arn)
+        .tag_keys("env")
+        .send()
+        .await
+        .unwrap();
+    let tags = client
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    let pairs: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(pairs, [("team", "a")]);
+}

@@ -111,7 +111,7 @@ pub fn batch_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value
     for (table, keys, consistent, v) in holders {
         let t = Params::new(v)?;
         let ph = Placeholders::read(&t)?;
-        let mut ctx = ph.context();
+        let mut ctx = ph.context()?;
         let proj = projection(&t, &mut ctx)?;
         ctx.finish().map_err(expr_error)?;
         requests.push(BatchGetTable {
@@ -169,7 +169,7 @@ pub fn transact_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Va
             .item("Key")?
             .ok_or_else(|| missing("transactItems.member.get.key"))?;
         let ph = Placeholders::read(&g)?;
-        let mut ctx = ph.context();
+        let mut ctx = ph.context()?;
         let proj = projection(&g, &mut ctx)?;
         ctx.finish().map_err(expr_error)?;
         gets.push((table, key, proj));
@@ -240,7 +240,7 @@ pub async fn transact_write(
         };
         let table = super::params::table_name(&a, "TableName", "tableName")?;
         let ph = Placeholders::read(&a)?;
-        let mut ctx = ph.context();
+        let mut ctx = ph.context()?;
         let action = match kind {
             "Put" => TransactAction::Put {
                 item: a.item("Item")?.ok_or_else(|| missing("item"))?,

@@ -29,21 +29,33 @@ impl Placeholders {
     pub fn read(p: &Params<'_>) -> Result<Placeholders, ApiError> {
         let names = p.names()?;
         let values = p.values()?;
-        if names.as_ref().is_some_and(HashMap::is_empty) {
-            return Err(ApiError::validation(
-                "ExpressionAttributeNames must not be empty",
-            ));
-        }
-        if values.as_ref().is_some_and(HashMap::is_empty) {
-            return Err(ApiError::validation(
-                "ExpressionAttributeValues must not be empty",
-            ));
+        let expressions = [
+            "ConditionExpression",
+            "UpdateExpression",
+            "ProjectionExpression",
+            "FilterExpression",
+            "KeyConditionExpression",
+        ];
+        if !expressions.iter().any(|e| p.get(e).is_some()) {
+            for (map, given) in [
+                ("ExpressionAttributeNames", names.is_some()),
+                ("ExpressionAttributeValues", values.is_some()),
+            ] {
+                if given {
+                    return Err(ApiError::validation(format!(
+                        "{map} can only be specified when using expressions"
+                    )));
+                }
+            }
         }
         Ok(Placeholders { names, values })
     }
 
-    pub fn context(&self) -> ExprContext<'_> {
-        ExprContext::new(self.names.as_ref(), self.values.as_ref())
+    /// A parsing context over these maps, after DynamoDB's checks of the maps themselves.
+    pub fn context(&self) -> Result<ExprContext<'_>, ApiError> {
+        let ctx = ExprContext::new(self.names.as_ref(), self.values.as_ref());
+        ctx.check_maps().map_err(expr_error)?;
+        Ok(ctx)
     }
 }
 

@@ -91,7 +91,7 @@ pub async fn put_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<
     let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
     check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
     let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     let condition = write_condition(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;
     let opts = WriteOptions {
@@ -115,7 +115,7 @@ pub async fn delete_item(
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
     check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
     let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     let condition = write_condition(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;
     let opts = WriteOptions {
@@ -143,7 +143,7 @@ pub async fn update_item(
         &["ConditionExpression", "UpdateExpression"],
     )?;
     let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     let upd = update(p, &mut ctx)?;
     let condition = write_condition(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;
@@ -164,7 +164,7 @@ pub fn get_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value,
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
     check_not_mixed(p, &["AttributesToGet"], &["ProjectionExpression"])?;
     let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     let proj = projection(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;
     let consistent = p.bool("ConsistentRead")?.unwrap_or(false);

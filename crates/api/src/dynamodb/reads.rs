@@ -143,7 +143,7 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
         None => &table.keys,
     };
     let schema = schema_of(keys);
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     let kc = if let Some(text) = p.str("KeyConditionExpression")? {
         ctx.key_condition(text, &schema).map_err(expr_error)?
     } else if let Some(entries) = legacy_conditions(p, "KeyConditions")? {
@@ -188,7 +188,7 @@ pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Api
         &["FilterExpression", "ProjectionExpression"],
     )?;
     let (mut input, ph) = common(account, p)?;
-    let mut ctx = ph.context();
+    let mut ctx = ph.context()?;
     input.filter = read_filter(p, &mut ctx, "ScanFilter")?;
     input.projection = projection(p, &mut ctx)?;
     ctx.finish().map_err(expr_error)?;

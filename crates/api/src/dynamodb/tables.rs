@@ -433,3 +433,41 @@ pub fn describe_limits() -> Value {
         "TableMaxWriteCapacityUnits": 40000
     })
 }
+
+fn resource_arn(p: &Params<'_>) -> Result<String, ApiError> {
+    Ok(p.req_str("ResourceArn", "resourceArn")?.to_string())
+}
+
+pub async fn tag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(p)?;
+    let tags = tags(p)?;
+    if tags.is_empty() {
+        return Err(missing("tags"));
+    }
+    engine
+        .tag_resource(&arn, tags)
+        .await
+        .map_err(engine_error)?;
+    Ok(json!({}))
+}
+
+pub async fn untag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(p)?;
+    let keys = p.str_list("TagKeys")?.ok_or_else(|| missing("tagKeys"))?;
+    engine
+        .untag_resource(&arn, &keys)
+        .await
+        .map_err(engine_error)?;
+    Ok(json!({}))
+}
+
+pub fn list_tags_of_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+    let arn = resource_arn(p)?;
+    let table = engine.table_by_arn(&arn).map_err(engine_error)?;
+    let tags: Vec<Value> = table
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    Ok(json!({"Tags": tags}))
+}

@@ -607,3 +607,160 @@ fn traced_evaluation_lists_every_match() {
             .any(|m| m.kind == PolicyKind::Resource && m.sid == Some("R"))
     );
 }
+
+#[test]
+fn wildcard_and_session_grants_are_direct() {
+    let boundary = identity(json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
+    let session = identity(json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
+    // Principal "*": a direct grant, not limited by an implicit deny in the boundary.
+    let star = resource(
+        json!({"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}),
+    );
+    let set = OwnedPolicySet {
+        resource_policy: Some(star),
+        permissions_boundary: Some(boundary),
+        ..Default::default()
+    };
+    assert!(set.as_set().evaluate(&get(USER)).is_allowed());
+    // IAM User Guide: a grant to the session ARN is not limited by the session policy
+    // (disputed by iam-simulate; see docs/iam-evaluation.md).
+    let to_session = resource(
+        json!({"Effect": "Allow", "Principal": {"AWS": SESSION}, "Action": "dynamodb:GetItem", "Resource": "*"}),
+    );
+    let set = OwnedPolicySet {
+        resource_policy: Some(to_session),
+        session_policies: vec![session],
+        ..Default::default()
+    };
+    let d = set.as_set().evaluate(&get(SESSION));
+    assert!(d.is_allowed());
+    assert_eq!(d.deciding.unwrap().kind, PolicyKind::Resource);
+}
+
+#[test]
+fn management_account_ignores_even_scp_denies() {
+    let deny = scp(json!({"Effect": "Deny", "Action": "*", "Resource": "*"}));
+    let set = OwnedPolicySet {
+        identity: vec![allow_all()],
+        scps: vec![vec![full_access_scp(), deny]],
+        ..Default::default()
+    };
+    assert_eq!(
+        set.as_set().evaluate(&get(USER)).outcome,
+        Outcome::ExplicitDeny
+    );
+    let set = OwnedPolicySet {
+        principal_in_management_account: true,
+        ..set
+    };
+    assert!(set.as_set().evaluate(&get(USER)).is_allowed());
+}
+
+#[test]
+fn rcps_do_not_apply_to_service_linked_roles() {
+    let rcp = compile(
+        json!({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "dynamodb:*", "Resource": "*"}}),
+        PolicyType::Rcp,
+    );
+    let set = OwnedPolicySet {
+        identity: vec![allow_all()],
+        rcps: vec![vec![rcp]],
+        ..Default::default()
+    };
+    assert_eq!(
+        set.as_set().evaluate(&get(SESSION)).outcome,
+        Outcome::ExplicitDeny
+    );
+    let slr = Principal::parse("arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForX/s")
+        .unwrap()
+        .with_role_arn("arn:aws:iam::111122223333:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForX");
+    assert!(
+        set.as_set()
+            .evaluate(&RequestContext::new(slr, "dynamodb:GetItem", TABLE))
+            .is_allowed()
+    );
+}
+
+#[test]
+fn cross_account_messages_in_the_same_organization() {
+    let caller = format!("arn:aws:iam::{OTHER}:user/bob");
+    let c = get(&caller);
+    let deny = identity(json!({"Effect": "Deny", "Action": "dynamodb:GetItem", "Resource": "*"}));
+    let set = OwnedPolicySet {
+        identity: vec![deny],
+        ..Default::default()
+    };
+    let generic = set.as_set().evaluate(&c).message(&c).unwrap();
+    assert_eq!(
+        generic,
+        format!(
+            "User: {caller} is not authorized to perform: dynamodb:GetItem on resource: {TABLE}"
+        )
+    );
+    let set = OwnedPolicySet {
+        same_organization: true,
+        ..set
+    };
+    let detailed = set.as_set().evaluate(&c).message(&c).unwrap();
+    assert_eq!(
+        detailed,
+        format!("{generic} with an explicit deny in an identity-based policy")
+    );
+    // The resource account can be given when the resource is not an ARN of an account.
+    let mut c = ctx(USER, "dynamodb:ListTables", "*");
+    assert!(c.same_account());
+    c.set_resource_account(Some(OTHER.to_owned()));
+    assert!(!c.same_account());
+}
+
+#[test]
+fn anonymous_and_service_callers() {
+    let anon = RequestContext::new(Principal::anonymous(), "dynamodb:GetItem", TABLE);
+    let empty = OwnedPolicySet::default();
+    let d = empty.as_set().evaluate(&anon);
+    assert_eq!(d.deciding.unwrap().kind, PolicyKind::Resource);
+    assert!(
+        d.message(&anon)
+            .unwrap()
+            .starts_with("User: anonymous is not authorized")
+    );
+    let svc = Principal::parse("dynamodb.amazonaws.com").unwrap();
+    let c = RequestContext::new(svc, "dynamodb:GetItem", TABLE);
+    let to_service = resource(
+        json!({"Effect": "Allow", "Principal": {"Service": "dynamodb.amazonaws.com"}, "Action": "dynamodb:GetItem", "Resource": "*"}),
+    );
+    let set = OwnedPolicySet {
+        resource_policy: Some(to_service),
+        ..Default::default()
+    };
+    assert!(set.as_set().evaluate(&c).is_allowed());
+    // An account grant does not match callers without an account.
+    let to_account = resource(
+        json!({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "*", "Resource": "*"}),
+    );
+    let set = OwnedPolicySet {
+        resource_policy: Some(to_account),
+        ..Default::default()
+    };
+    assert!(!set.as_set().evaluate(&anon).is_allowed());
+}
+
+#[test]
+fn derived_context_keys() {
+    let p = Principal::parse(SESSION)
+        .unwrap()
+        .with_role_arn("arn:aws:iam::111122223333:role/team/app");
+    let c = RequestContext::new(p, "dynamodb:GetItem", TABLE);
+    // aws:PrincipalArn of a session is the role ARN with its path.
+    let cond = json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/team/app"}, "StringEquals": {"aws:PrincipalType": "AssumedRole", "aws:PrincipalAccount": ACCOUNT}});
+    assert!(condition_allows(cond, &c));
+    // A role-ARN grant matches the role's path-qualified ARN.
+    let grant = resource(
+        json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/team/app"}, "Action": "*", "Resource": "*"}),
+    );
+    let set = OwnedPolicySet {
+        resource_policy: Some(grant),
+        ..Default::default()
+    };
+    assert!(set.as_set().evaluate(&c).is_allowed());
+}

@@ -161,10 +161,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn added_explicit_deny_never_allows(s in scenario(), extra in statement("Deny"), c in request()) {
+    fn added_explicit_deny_never_allows(
+        s in scenario(), extra in statement("Deny"), c in request(), place in 0..3u8,
+        who in prop::sample::select(PRINCIPALS),
+    ) {
         let before = build(&s).as_set().evaluate(&c).outcome;
         let mut more = s.clone();
-        more.identity.push(extra);
+        // The Deny goes into an identity policy, the resource policy or an SCP.
+        match place {
+            0 => more.identity.push(extra),
+            1 => more.resource.push(with_principal(extra, who)),
+            _ => more.scp.push(extra),
+        }
         let after = build(&more).as_set().evaluate(&c).outcome;
         if before != Outcome::Allow {
             prop_assert_ne!(after, Outcome::Allow);

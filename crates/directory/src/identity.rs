@@ -1,0 +1,360 @@
+//! The per-request view: who owns an access key ([`Directory::lookup_access_key`]) and which
+//! compiled policies apply to a principal, cached until something changes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use palisade_iam::{CompiledPolicy, Principal, PrincipalType, RequestContext};
+
+use crate::Directory;
+use crate::crypto::Secret;
+use crate::model::{KeyStatus, SessionOwner, Tag};
+use crate::policies::default_document;
+use crate::store::State;
+
+/// What kind of principal a caller is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    User,
+    AssumedRole,
+    Root,
+    FederatedUser,
+}
+
+/// The entity whose identity policies apply.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EntityRef {
+    User { account: String, name: String },
+    Role { account: String, name: String },
+    Root { account: String },
+}
+
+/// Facts about an STS session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Unix seconds.
+    pub expires: i64,
+    pub session_tags: Vec<Tag>,
+    /// Lower-cased.
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+    /// Whether the session was itself made with role-session credentials.
+    pub chained: bool,
+    /// Role session name (role sessions only).
+    pub session_name: Option<String>,
+}
+
+/// An authenticated principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub kind: PrincipalKind,
+    /// User ARN, assumed-role session ARN (no role path), or `arn:aws:iam::A:root`.
+    pub arn: String,
+    pub account: String,
+    /// `aws:userid`: `AIDA...`, `AROA...:session`, or the account id for root.
+    pub user_id: String,
+    /// The IAM user name (users and their GetSessionToken sessions).
+    pub username: Option<String>,
+    /// For role sessions: the role ARN with its path.
+    pub role_arn: Option<String>,
+    pub entity: EntityRef,
+    /// Principal tags (`aws:PrincipalTag/K`): the user's or role's tags, overridden by
+    /// session tags.
+    pub tags: Vec<Tag>,
+    /// The access key the request was signed with.
+    pub access_key_id: String,
+    /// Present for temporary credentials.
+    pub session: Option<SessionInfo>,
+}
+
+impl Caller {
+    /// The account root user (no access key).
+    pub fn root(account: &str) -> Caller {
+        Caller {
+            kind: PrincipalKind::Root,
+            arn: format!("arn:aws:iam::{account}:root"),
+            account: account.to_owned(),
+            user_id: account.to_owned(),
+            username: None,
+            role_arn: None,
+            entity: EntityRef::Root {
+                account: account.to_owned(),
+            },
+            tags: Vec::new(),
+            access_key_id: String::new(),
+            session: None,
+        }
+    }
+
+    /// The principal as the policy engine sees it.
+    pub fn iam_principal(&self) -> Principal {
+        let kind = match self.kind {
+            PrincipalKind::User => PrincipalType::User,
+            PrincipalKind::AssumedRole => PrincipalType::AssumedRole,
+            PrincipalKind::Root => PrincipalType::Account,
+            PrincipalKind::FederatedUser => PrincipalType::FederatedUser,
+        };
+        Principal {
+            arn: self.arn.clone(),
+            kind,
+            account: Some(self.account.clone()),
+            role_arn: self.role_arn.clone(),
+        }
+    }
+
+    /// A request context for `action` on `resource` with the caller's global keys filled in:
+    /// `aws:userid`, `aws:username`, `aws:PrincipalTag/K`, `aws:SourceIdentity`,
+    /// `aws:TokenIssueTime`-free session facts, `aws:CurrentTime`, `aws:EpochTime`,
+    /// `aws:SecureTransport` is left to the caller.
+    pub fn request_context(&self, action: &str, resource: &str) -> RequestContext {
+        let mut ctx = RequestContext::new(self.iam_principal(), action, resource);
+        ctx.insert("aws:userid", self.user_id.as_str());
+        if let Some(u) = &self.username {
+            ctx.insert("aws:username", u.as_str());
+        }
+        for t in &self.tags {
+            ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
+        }
+        if let Some(s) = &self.session
+            && let Some(si) = &s.source_identity
+        {
+            ctx.insert("aws:SourceIdentity", si.as_str());
+        }
+        let now = time::OffsetDateTime::now_utc();
+        ctx.insert(
+            "aws:CurrentTime",
+            crate::model::iso8601(now.unix_timestamp()),
+        );
+        ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        ctx
+    }
+}
+
+/// What authentication needs to know about an access key.
+#[derive(Clone)]
+pub struct KeyIdentity {
+    pub access_key_id: String,
+    /// The secret access key, in clear (memory only).
+    pub secret: Secret,
+    /// For temporary keys: the session token the request must carry.
+    pub session_token: Option<Secret>,
+    /// For temporary keys: expiry, Unix seconds.
+    pub expires: Option<i64>,
+    pub caller: Caller,
+    /// The compiled session policies (empty = no session policy).
+    pub session_policies: Arc<[CompiledPolicy]>,
+}
+
+impl fmt::Debug for KeyIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyIdentity")
+            .field("access_key_id", &self.access_key_id)
+            .field("expires", &self.expires)
+            .field("caller", &self.caller)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyIdentity {
+    /// Whether a temporary key has expired at `now` (Unix seconds).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires.is_some_and(|e| e <= now)
+    }
+}
+
+/// The compiled policies of a user or role.
+#[derive(Debug, Default)]
+pub struct PrincipalPolicies {
+    /// Inline and attached policies (for users also every group's).
+    pub identity: Vec<CompiledPolicy>,
+    /// The permissions boundary, if set.
+    pub boundary: Option<CompiledPolicy>,
+}
+
+fn compile(text: &str, label: String) -> Option<CompiledPolicy> {
+    match CompiledPolicy::parse(text, palisade_iam::PolicyType::Identity) {
+        Ok(p) => Some(p.with_label(label)),
+        Err(e) => {
+            tracing::warn!(policy = %label, error = %e, "stored policy does not parse; ignored");
+            None
+        }
+    }
+}
+
+fn compile_managed(st: &State, arn: &str) -> Option<CompiledPolicy> {
+    compile(default_document(st, arn)?, arn.to_owned())
+}
+
+fn build(st: &State, entity: &EntityRef) -> PrincipalPolicies {
+    let mut out = PrincipalPolicies::default();
+    let add_inline = |list: &[crate::model::InlinePolicy], out: &mut PrincipalPolicies| {
+        for p in list {
+            out.identity.extend(compile(&p.document, p.name.clone()));
+        }
+    };
+    match entity {
+        EntityRef::User { account, name } => {
+            let Some(u) = st.user(account, name) else {
+                return out;
+            };
+            add_inline(&u.inline, &mut out);
+            for arn in &u.attached {
+                out.identity.extend(compile_managed(st, arn));
+            }
+            for g in &u.groups {
+                if let Some(g) = st.group(account, g) {
+                    add_inline(&g.inline, &mut out);
+                    for arn in &g.attached {
+                        out.identity.extend(compile_managed(st, arn));
+                    }
+                }
+            }
+            out.boundary = u.boundary.as_deref().and_then(|b| compile_managed(st, b));
+        }
+        EntityRef::Role { account, name } => {
+            let Some(r) = st.role(account, name) else {
+                return out;
+            };
+            add_inline(&r.inline, &mut out);
+            for arn in &r.attached {
+                out.identity.extend(compile_managed(st, arn));
+            }
+            out.boundary = r.boundary.as_deref().and_then(|b| compile_managed(st, b));
+        }
+        EntityRef::Root { .. } => {}
+    }
+    out
+}
+
+impl Directory {
+    /// The identity behind an access key: long-term `AKIA` keys that are Active, and
+    /// unexpired STS sessions (expired ones are still returned while in memory, so the caller
+    /// can answer ExpiredToken; check [`KeyIdentity::is_expired`]). Never reads storage.
+    pub fn lookup_access_key(&self, akid: &str) -> Option<KeyIdentity> {
+        let st = self.state.read();
+        if let Some(k) = st.keys.get(akid) {
+            if k.rec.status != KeyStatus::Active {
+                return None;
+            }
+            let u = st.user(&k.rec.account, &k.rec.user_name)?;
+            return Some(KeyIdentity {
+                access_key_id: akid.to_owned(),
+                secret: k.secret.clone(),
+                session_token: None,
+                expires: None,
+                caller: user_caller(u, akid, None),
+                session_policies: Arc::from(Vec::new()),
+            });
+        }
+        let s = st.sessions.get(akid)?;
+        let info = SessionInfo {
+            expires: s.rec.expires,
+            session_tags: s.rec.session_tags.clone(),
+            transitive_tag_keys: s.rec.transitive_tag_keys.clone(),
+            source_identity: s.rec.source_identity.clone(),
+            chained: s.rec.chained,
+            session_name: match &s.rec.owner {
+                SessionOwner::Role { session_name, .. } => Some(session_name.clone()),
+                SessionOwner::User { .. } => None,
+            },
+        };
+        let caller = match &s.rec.owner {
+            SessionOwner::User { user_name } => {
+                let u = st.user(&s.rec.account, user_name)?;
+                user_caller(u, akid, Some(info))
+            }
+            SessionOwner::Role {
+                role_name,
+                role_arn,
+                role_id,
+                session_name,
+            } => {
+                // Role tags, overridden by session tags (keys case-insensitive).
+                let mut tags = st
+                    .role(&s.rec.account, role_name)
+                    .map(|r| r.tags.clone())
+                    .unwrap_or_default();
+                for t in &s.rec.session_tags {
+                    tags.retain(|x| !x.key.eq_ignore_ascii_case(&t.key));
+                    tags.push(t.clone());
+                }
+                Caller {
+                    kind: PrincipalKind::AssumedRole,
+                    arn: format!(
+                        "arn:aws:sts::{}:assumed-role/{role_name}/{session_name}",
+                        s.rec.account
+                    ),
+                    account: s.rec.account.clone(),
+                    user_id: format!("{role_id}:{session_name}"),
+                    username: None,
+                    role_arn: Some(role_arn.clone()),
+                    entity: EntityRef::Role {
+                        account: s.rec.account.clone(),
+                        name: role_name.clone(),
+                    },
+                    tags,
+                    access_key_id: akid.to_owned(),
+                    session: Some(info),
+                }
+            }
+        };
+        Some(KeyIdentity {
+            access_key_id: akid.to_owned(),
+            secret: s.secret.clone(),
+            session_token: Some(s.token.clone()),
+            expires: Some(s.rec.expires),
+            caller,
+            session_policies: Arc::clone(&s.policies),
+        })
+    }
+
+    /// The compiled identity policies and boundary of a principal, compiled once per change
+    /// of the directory.
+    pub fn principal_policies(&self, entity: &EntityRef) -> Arc<PrincipalPolicies> {
+        if let Some(p) = self.cache.lock().get(entity) {
+            return Arc::clone(p);
+        }
+        let built = Arc::new(build(&self.state.read(), entity));
+        self.cache.lock().insert(entity.clone(), Arc::clone(&built));
+        built
+    }
+
+    /// The identity policies of a principal: user inline + attached + every group's, or role
+    /// inline + attached. Borrow the slice with `&policies.identity`.
+    pub fn identity_policies(&self, entity: &EntityRef) -> Arc<PrincipalPolicies> {
+        self.principal_policies(entity)
+    }
+
+    /// The permissions boundary of a principal, if any (shares the cached compilation).
+    pub fn permissions_boundary(&self, entity: &EntityRef) -> Option<CompiledPolicy> {
+        self.principal_policies(entity).boundary.clone()
+    }
+
+    /// The compiled session policies of a temporary key (empty = none).
+    pub fn session_policy(&self, akid: &str) -> Arc<[CompiledPolicy]> {
+        self.state
+            .read()
+            .sessions
+            .get(akid)
+            .map(|s| Arc::clone(&s.policies))
+            .unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+}
+
+pub(crate) fn user_caller(u: &crate::User, akid: &str, session: Option<SessionInfo>) -> Caller {
+    Caller {
+        kind: PrincipalKind::User,
+        arn: u.arn(),
+        account: u.account.clone(),
+        user_id: u.id.clone(),
+        username: Some(u.name.clone()),
+        role_arn: None,
+        entity: EntityRef::User {
+            account: u.account.clone(),
+            name: u.name.clone(),
+        },
+        tags: u.tags.clone(),
+        access_key_id: akid.to_owned(),
+        session,
+    }
+}

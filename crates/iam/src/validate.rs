@@ -373,12 +373,22 @@ fn check_conditions(s: &Statement, path: &str, vars: bool, f: &mut Findings) {
         if let Some(t) = key_type(&key_lower) {
             check_key_type(c, t, &p, f);
         }
+        // A `Null: {key: "false"}` guard makes the key required.
+        let guarded = s.conditions.iter().any(|g| {
+            g.operator.kind == OperatorKind::Null
+                && g.key.eq_ignore_ascii_case(&c.key)
+                && g.values.iter().all(|v| v.eq_ignore_ascii_case("false"))
+        });
         if c.operator.qualifier == Some(SetQualifier::ForAllValues)
             && s.effect == Effect::Allow
             && !c.operator.kind.is_negated()
+            && !guarded
         {
-            f.warning("FOR_ALL_VALUES_IN_ALLOW", &p,
-                "ForAllValues is true when the key is absent or empty, so this Allow also applies to requests without the key; add a Null check");
+            f.warning(
+                "FOR_ALL_VALUES_IN_ALLOW",
+                &p,
+                "ForAllValues is true when the key is absent or empty, so this Allow also applies to requests without the key; add a Null check",
+            );
         }
     }
     // StringEquals and StringNotEquals on the same key with the same values never both hold.

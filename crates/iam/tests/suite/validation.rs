@@ -31,12 +31,22 @@ fn clean_policy_has_no_findings() {
         "Resource": "arn:aws:dynamodb:us-east-1:111122223333:table/orders",
         "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:userid}"]}, "Null": {"dynamodb:LeadingKeys": "false"}}}),
     );
-    let f = findings(doc, PolicyType::Identity);
-    // The ForAllValues-in-Allow warning is expected even with the Null guard (Access Analyzer
-    // does not look at the guard either); nothing else.
-    assert_eq!(
-        f.iter().map(|x| x.1).collect::<Vec<_>>(),
-        vec!["FOR_ALL_VALUES_IN_ALLOW"]
+    // The Null guard makes the ForAllValues condition safe in an Allow.
+    assert_eq!(findings(doc, PolicyType::Identity), vec![]);
+}
+
+#[test]
+fn for_all_values_in_allow_without_null_guard() {
+    let doc = stmt(
+        json!({"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "a"]}}}),
+    );
+    has(
+        doc,
+        PolicyType::Identity,
+        Severity::Warning,
+        "FOR_ALL_VALUES_IN_ALLOW",
+        "Statement[0].Condition.ForAllValues:StringEquals.dynamodb:Attributes",
     );
 }
 

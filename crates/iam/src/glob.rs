@@ -460,6 +460,26 @@ mod tests {
         Pattern::parse(p, W).matches(t, false, &NONE).unwrap()
     }
 
+    /// A naive recursive matcher over characters, as an independent model.
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| reference(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && reference(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && reference(rest, &t[1..]),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn glob_agrees_with_a_naive_matcher(p in "[ab*?é]{0,8}", t in "[abé]{0,10}") {
+            let pc: Vec<char> = p.chars().collect();
+            let tc: Vec<char> = t.chars().collect();
+            let got = Pattern::parse(&p, W).matches(&t, false, &NONE).unwrap();
+            proptest::prop_assert_eq!(got, reference(&pc, &tc));
+        }
+    }
+
     #[test]
     fn star_and_question_mark() {
         assert!(m("*", ""));

@@ -161,3 +161,25 @@ fn validate_clean_and_warning_only_documents_succeed() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("WARNING MISSING_VERSION"));
 }
+
+/// Every scenario in docs/policy-simulate.md produces the output printed after it.
+#[test]
+fn documented_examples_are_current() {
+    let doc = include_str!("../../../docs/policy-simulate.md");
+    let blocks: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("\n```").next().unwrap())
+        .collect();
+    let mut checked = 0;
+    for pair in blocks.windows(2) {
+        let Ok(scenario) = serde_json::from_str::<Value>(pair[0]) else { continue };
+        if scenario.get("principal").is_none() {
+            continue;
+        }
+        let expected: Value = serde_json::from_str(pair[1]).unwrap();
+        assert_eq!(simulate(&scenario), expected, "example:\n{}", pair[0]);
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the two scenarios with their outputs");
+}

@@ -6,9 +6,10 @@ use palisade_engine::{
 use palisade_model::item_to_json;
 use serde_json::{Map, Value, json};
 
+use super::authz::{Authorizer, Check, leading_keys};
 use super::exprs::{Placeholders, expr_error, objects, projection, update, write_condition};
 use super::params::{Params, missing};
-use super::{capacity_json, capacity_mode, engine_error, gsi_names};
+use super::{capacity_json, capacity_mode, engine_error, gsi_names, table_check};
 use crate::error::ApiError;
 
 const MAX_BATCH_WRITE: usize = 25;
@@ -21,8 +22,36 @@ fn too_many(param: &str, n: usize, max: usize) -> ApiError {
     ))
 }
 
+/// The check of one table of a batch or one element of a transaction: table ARN,
+/// `dynamodb:LeadingKeys` of the items, `dynamodb:Attributes` they name.
+fn items_check<'a>(
+    engine: &Engine,
+    account: &str,
+    table: &str,
+    action: &'static str,
+    p: &Params<'_>,
+    items: impl IntoIterator<Item = &'a palisade_model::Item> + Clone,
+    extra_attributes: Vec<String>,
+) -> Result<Check, ApiError> {
+    let (check, meta) = table_check(engine, account, table, action, p)?;
+    let leading = match meta.as_ref().and_then(|m| m.keys.partition.first()) {
+        Some(pk) => leading_keys(&pk.name, items.clone()),
+        None => Vec::new(),
+    };
+    let mut attributes = extra_attributes;
+    for item in items {
+        attributes.extend(item.keys().cloned());
+    }
+    attributes.sort();
+    attributes.dedup();
+    Ok(check
+        .keys("dynamodb:LeadingKeys", leading)
+        .keys("dynamodb:Attributes", attributes))
+}
+
 pub async fn batch_write(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
@@ -59,6 +88,22 @@ pub async fn batch_write(
     if total > MAX_BATCH_WRITE {
         return Err(too_many("requestItems", total, MAX_BATCH_WRITE));
     }
+    let mut checks = Vec::new();
+    for (table, writes) in &requests {
+        let items = writes.iter().map(|w| match w {
+            BatchWrite::Put(i) | BatchWrite::Delete(i) => i,
+        });
+        checks.push(items_check(
+            engine,
+            account,
+            table,
+            "dynamodb:BatchWriteItem",
+            p,
+            items,
+            Vec::new(),
+        )?);
+    }
+    authz.authorize(&checks)?;
     let mode = capacity_mode(p)?;
     let consumed = engine
         .batch_write(account, requests)
@@ -76,7 +121,12 @@ pub async fn batch_write(
     Ok(Value::Object(o))
 }
 
-pub fn batch_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn batch_get(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let map = p
         .map("RequestItems")?
         .ok_or_else(|| missing("requestItems"))?;
@@ -108,12 +158,32 @@ pub fn batch_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value
             "Too many items requested for the BatchGetItem call",
         ));
     }
+    let mut checks = Vec::new();
     for (table, keys, consistent, v) in holders {
         let t = Params::new(v)?;
         let ph = Placeholders::read(&t)?;
         let mut ctx = ph.context()?;
         let proj = projection(&t, &mut ctx)?;
+        let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+        referenced.extend(t.str_list("AttributesToGet")?.unwrap_or_default());
         ctx.finish().map_err(expr_error)?;
+        let select = if proj.is_some() {
+            "SPECIFIC_ATTRIBUTES"
+        } else {
+            "ALL_ATTRIBUTES"
+        };
+        checks.push(
+            items_check(
+                engine,
+                account,
+                &table,
+                "dynamodb:BatchGetItem",
+                p,
+                &keys,
+                referenced,
+            )?
+            .key("dynamodb:Select", select),
+        );
         requests.push(BatchGetTable {
             table,
             keys,
@@ -121,6 +191,7 @@ pub fn batch_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value
             projection: proj,
         });
     }
+    authz.authorize(&checks)?;
     let mode = capacity_mode(p)?;
     let results = engine.batch_get(account, &requests).map_err(engine_error)?;
     let mut responses = Map::new();
@@ -150,7 +221,12 @@ pub fn batch_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value
     Ok(Value::Object(o))
 }
 
-pub fn transact_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn transact_get(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let list = p
         .get("TransactItems")
         .ok_or_else(|| missing("transactItems"))?;
@@ -159,6 +235,7 @@ pub fn transact_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Va
         return Err(too_many("transactItems", items.len(), MAX_TRANSACT));
     }
     let mut gets = Vec::new();
+    let mut checks = Vec::new();
     for it in &items {
         let g = it
             .obj("Get")?
@@ -171,9 +248,23 @@ pub fn transact_get(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Va
         let ph = Placeholders::read(&g)?;
         let mut ctx = ph.context()?;
         let proj = projection(&g, &mut ctx)?;
+        let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
         ctx.finish().map_err(expr_error)?;
+        checks.push(
+            items_check(
+                engine,
+                account,
+                &table,
+                "dynamodb:GetItem",
+                &g,
+                [&key],
+                referenced,
+            )?
+            .key("dynamodb:EnclosingOperation", "TransactGetItems"),
+        );
         gets.push((table, key, proj));
     }
+    authz.authorize(&checks)?;
     let mode = capacity_mode(p)?;
     let results = engine.transact_get(account, &gets).map_err(engine_error)?;
     let mut responses = Vec::new();
@@ -212,6 +303,7 @@ fn fingerprint(body: &[u8]) -> u64 {
 
 pub async fn transact_write(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
     body: &[u8],
@@ -224,6 +316,7 @@ pub async fn transact_write(
         return Err(too_many("transactItems", items.len(), MAX_TRANSACT));
     }
     let mut actions = Vec::new();
+    let mut checks = Vec::new();
     for it in &items {
         let (kind, a) = if let Some(a) = it.obj("Put")? {
             ("Put", a)
@@ -270,12 +363,33 @@ pub async fn transact_write(
             }
         };
         let condition = write_condition(&a, &mut ctx)?;
+        let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
         ctx.finish().map_err(expr_error)?;
-        let return_old = a.enum_str(
+        let on_failure = a.enum_str(
             "ReturnValuesOnConditionCheckFailure",
             "returnValuesOnConditionCheckFailure",
             &["ALL_OLD", "NONE"],
-        )? == Some("ALL_OLD");
+        )?;
+        let return_old = on_failure == Some("ALL_OLD");
+        let (iam_action, target) = match &action {
+            TransactAction::Put { item } => ("dynamodb:PutItem", item),
+            TransactAction::Update { key, .. } => ("dynamodb:UpdateItem", key),
+            TransactAction::Delete { key } => ("dynamodb:DeleteItem", key),
+            TransactAction::ConditionCheck { key } => ("dynamodb:ConditionCheckItem", key),
+        };
+        checks.push(
+            items_check(
+                engine,
+                account,
+                &table,
+                iam_action,
+                &a,
+                [target],
+                referenced,
+            )?
+            .key("dynamodb:EnclosingOperation", "TransactWriteItems")
+            .key_opt("dynamodb:ReturnValues", on_failure),
+        );
         actions.push(TransactWrite {
             table,
             action,
@@ -283,6 +397,7 @@ pub async fn transact_write(
             return_old_on_condition_failure: return_old,
         });
     }
+    authz.authorize(&checks)?;
     let token = p.str("ClientRequestToken")?.map(|t| RequestToken {
         token: t.to_string(),
         fingerprint: fingerprint(body),

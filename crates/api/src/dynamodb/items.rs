@@ -4,11 +4,12 @@ use palisade_engine::{Engine, ReturnValues, WriteOptions, WriteOutcome};
 use palisade_model::item_to_json;
 use serde_json::{Map, Value, json};
 
+use super::authz::{Authorizer, Check, leading_keys};
 use super::exprs::{
     Placeholders, check_not_mixed, expr_error, projection, update, write_condition,
 };
 use super::params::{Params, missing, table_name};
-use super::{capacity_json, capacity_mode, engine_error, gsi_names};
+use super::{capacity_json, capacity_mode, engine_error, gsi_names, table_check};
 use crate::error::ApiError;
 
 fn return_values(p: &Params<'_>) -> Result<ReturnValues, ApiError> {
@@ -86,19 +87,59 @@ fn write_response(
     Ok(Value::Object(o))
 }
 
-pub async fn put_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+/// The check of a single-item operation: table ARN, `dynamodb:LeadingKeys` of the addressed item,
+/// `dynamodb:Attributes` named by the request, `dynamodb:ReturnValues`.
+fn item_check(
+    engine: &Engine,
+    account: &str,
+    table: &str,
+    action: &'static str,
+    p: &Params<'_>,
+    item: &palisade_model::Item,
+    mut attributes: Vec<String>,
+) -> Result<Check, ApiError> {
+    let (mut check, meta) = table_check(engine, account, table, action, p)?;
+    if let Some(pk) = meta.as_ref().and_then(|m| m.keys.partition.first()) {
+        check = check.keys("dynamodb:LeadingKeys", leading_keys(&pk.name, [item]));
+    }
+    for name in item.keys() {
+        if !attributes.contains(name) {
+            attributes.push(name.clone());
+        }
+    }
+    attributes.sort();
+    let check = check.keys("dynamodb:Attributes", attributes);
+    Ok(check.key_opt("dynamodb:ReturnValues", p.str("ReturnValues")?))
+}
+
+pub async fn put_item(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
     check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
     let ph = Placeholders::read(p)?;
     let mut ctx = ph.context()?;
     let condition = write_condition(p, &mut ctx)?;
+    let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
     ctx.finish().map_err(expr_error)?;
     let opts = WriteOptions {
         condition,
         return_values: return_values(p)?,
         return_old_on_condition_failure: return_on_failure(p)?,
     };
+    authz.authorize(&[item_check(
+        engine,
+        account,
+        &table,
+        "dynamodb:PutItem",
+        p,
+        &item,
+        referenced,
+    )?])?;
     let out = engine
         .put_item(account, &table, item, opts)
         .await
@@ -108,6 +149,7 @@ pub async fn put_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<
 
 pub async fn delete_item(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
@@ -117,12 +159,22 @@ pub async fn delete_item(
     let ph = Placeholders::read(p)?;
     let mut ctx = ph.context()?;
     let condition = write_condition(p, &mut ctx)?;
+    let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
     ctx.finish().map_err(expr_error)?;
     let opts = WriteOptions {
         condition,
         return_values: return_values(p)?,
         return_old_on_condition_failure: return_on_failure(p)?,
     };
+    authz.authorize(&[item_check(
+        engine,
+        account,
+        &table,
+        "dynamodb:DeleteItem",
+        p,
+        &key,
+        referenced,
+    )?])?;
     let out = engine
         .delete_item(account, &table, key, opts)
         .await
@@ -132,6 +184,7 @@ pub async fn delete_item(
 
 pub async fn update_item(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
@@ -146,12 +199,25 @@ pub async fn update_item(
     let mut ctx = ph.context()?;
     let upd = update(p, &mut ctx)?;
     let condition = write_condition(p, &mut ctx)?;
+    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+    if let Some(m) = p.map("AttributeUpdates")? {
+        referenced.extend(m.keys().cloned());
+    }
     ctx.finish().map_err(expr_error)?;
     let opts = WriteOptions {
         condition,
         return_values: return_values(p)?,
         return_old_on_condition_failure: return_on_failure(p)?,
     };
+    authz.authorize(&[item_check(
+        engine,
+        account,
+        &table,
+        "dynamodb:UpdateItem",
+        p,
+        &key,
+        referenced,
+    )?])?;
     let out = engine
         .update_item(account, &table, key, upd, opts)
         .await
@@ -159,15 +225,38 @@ pub async fn update_item(
     write_response(engine, account, &table, p, out)
 }
 
-pub fn get_item(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn get_item(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
     check_not_mixed(p, &["AttributesToGet"], &["ProjectionExpression"])?;
     let ph = Placeholders::read(p)?;
     let mut ctx = ph.context()?;
     let proj = projection(p, &mut ctx)?;
+    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+    referenced.extend(p.str_list("AttributesToGet")?.unwrap_or_default());
     ctx.finish().map_err(expr_error)?;
     let consistent = p.bool("ConsistentRead")?.unwrap_or(false);
+    let select = if proj.is_some() {
+        "SPECIFIC_ATTRIBUTES"
+    } else {
+        "ALL_ATTRIBUTES"
+    };
+    let check = item_check(
+        engine,
+        account,
+        &table,
+        "dynamodb:GetItem",
+        p,
+        &key,
+        referenced,
+    )?
+    .key("dynamodb:Select", select);
+    authz.authorize(&[check])?;
     let (item, consumed) = engine
         .get_item(account, &table, &key, consistent)
         .map_err(engine_error)?;

@@ -1,6 +1,7 @@
 //! DynamoDB operations: each request body parsed into typed engine inputs, executed on the
 //! engine, and its result encoded as DynamoDB's JSON.
 
+pub mod authz;
 mod batch;
 mod exprs;
 mod items;
@@ -12,35 +13,47 @@ use palisade_engine::{Consumed, Engine, EngineError};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
+pub use authz::{AllowAll, Authorizer, Check};
 use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
 /// request `body`, returning the JSON response body.
 pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    dispatch_with(engine, &authz::AllowAll, op, body).await
+}
+
+/// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
+/// action and resource it will touch, and only then executes.
+pub async fn dispatch_with(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    op: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
     let value = Params::parse(body)?;
     let p = Params::new(&value)?;
     let account = engine.config().account.clone();
     let out = match op {
-        "CreateTable" => tables::create_table(engine, &account, &p).await?,
-        "DescribeTable" => tables::describe_table(engine, &account, &p)?,
-        "ListTables" => tables::list_tables(engine, &account, &p)?,
-        "UpdateTable" => tables::update_table(engine, &account, &p).await?,
-        "DeleteTable" => tables::delete_table(engine, &account, &p).await?,
-        "DescribeEndpoints" => tables::describe_endpoints(engine),
-        "DescribeLimits" => tables::describe_limits(),
-        "TagResource" => tables::tag_resource(engine, &p).await?,
-        "UntagResource" => tables::untag_resource(engine, &p).await?,
-        "ListTagsOfResource" => tables::list_tags_of_resource(engine, &p)?,
-        "PutItem" => items::put_item(engine, &account, &p).await?,
-        "GetItem" => items::get_item(engine, &account, &p)?,
-        "UpdateItem" => items::update_item(engine, &account, &p).await?,
-        "DeleteItem" => items::delete_item(engine, &account, &p).await?,
-        "Query" => reads::query(engine, &account, &p)?,
-        "Scan" => reads::scan(engine, &account, &p)?,
-        "BatchGetItem" => batch::batch_get(engine, &account, &p)?,
-        "BatchWriteItem" => batch::batch_write(engine, &account, &p).await?,
-        "TransactGetItems" => batch::transact_get(engine, &account, &p)?,
-        "TransactWriteItems" => batch::transact_write(engine, &account, &p, body).await?,
+        "CreateTable" => tables::create_table(engine, authz, &account, &p).await?,
+        "DescribeTable" => tables::describe_table(engine, authz, &account, &p)?,
+        "ListTables" => tables::list_tables(engine, authz, &account, &p)?,
+        "UpdateTable" => tables::update_table(engine, authz, &account, &p).await?,
+        "DeleteTable" => tables::delete_table(engine, authz, &account, &p).await?,
+        "DescribeEndpoints" => tables::describe_endpoints(engine, authz)?,
+        "DescribeLimits" => tables::describe_limits(engine, authz)?,
+        "TagResource" => tables::tag_resource(engine, authz, &p).await?,
+        "UntagResource" => tables::untag_resource(engine, authz, &p).await?,
+        "ListTagsOfResource" => tables::list_tags_of_resource(engine, authz, &p)?,
+        "PutItem" => items::put_item(engine, authz, &account, &p).await?,
+        "GetItem" => items::get_item(engine, authz, &account, &p)?,
+        "UpdateItem" => items::update_item(engine, authz, &account, &p).await?,
+        "DeleteItem" => items::delete_item(engine, authz, &account, &p).await?,
+        "Query" => reads::query(engine, authz, &account, &p)?,
+        "Scan" => reads::scan(engine, authz, &account, &p)?,
+        "BatchGetItem" => batch::batch_get(engine, authz, &account, &p)?,
+        "BatchWriteItem" => batch::batch_write(engine, authz, &account, &p).await?,
+        "TransactGetItems" => batch::transact_get(engine, authz, &account, &p)?,
+        "TransactWriteItems" => batch::transact_write(engine, authz, &account, &p, body).await?,
         _ => {
             return Err(ApiError::new(
                 ErrorKind::UnknownOperation,
@@ -194,4 +207,36 @@ pub(crate) fn gsi_names(engine: &Engine, account: &str, table: &str) -> Vec<Stri
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The check for `action` on the table a request names (a name or an ARN), with the table's
+/// metadata when the table exists (its tags feed `aws:ResourceTag/*`).
+pub(crate) fn table_check(
+    engine: &Engine,
+    account: &str,
+    name: &str,
+    action: &'static str,
+    p: &Params<'_>,
+) -> Result<
+    (
+        Check,
+        Option<std::sync::Arc<palisade_engine::schema::TableMeta>>,
+    ),
+    ApiError,
+> {
+    let (acct, table) = engine.resolve_table_name(account, name);
+    let arn = format!(
+        "arn:aws:dynamodb:{}:{acct}:table/{table}",
+        engine.config().region
+    );
+    let meta = engine.table(account, name).ok();
+    let mut check = Check::new(action, arn);
+    if let Some(m) = &meta {
+        check = check.tags(&m.tags);
+    }
+    let check = check.key_opt(
+        "dynamodb:ReturnConsumedCapacity",
+        p.str("ReturnConsumedCapacity")?,
+    );
+    Ok((check, meta))
 }

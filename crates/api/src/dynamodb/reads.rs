@@ -6,11 +6,12 @@ use palisade_expr::{KeyAttribute, KeySchema, SortOp, key_conditions};
 use palisade_model::item_to_json;
 use serde_json::{Map, Value, json};
 
+use super::authz::{Authorizer, Check, key_string};
 use super::exprs::{
     Placeholders, check_not_mixed, expr_error, legacy_conditions, projection, read_filter,
 };
 use super::params::{Params, table_name};
-use super::{capacity_json, capacity_mode, engine_error, gsi_names};
+use super::{capacity_json, capacity_mode, engine_error, gsi_names, table_check};
 use crate::error::ApiError;
 
 fn schema_of(keys: &KeyDef) -> KeySchema {
@@ -119,7 +120,43 @@ fn response(
     Ok(Value::Object(o))
 }
 
-pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+fn select_name(select: Select) -> &'static str {
+    match select {
+        Select::AllAttributes => "ALL_ATTRIBUTES",
+        Select::AllProjectedAttributes => "ALL_PROJECTED_ATTRIBUTES",
+        Select::SpecificAttributes => "SPECIFIC_ATTRIBUTES",
+        Select::Count => "COUNT",
+    }
+}
+
+/// The check of a Query or Scan: the table ARN, or the index ARN when IndexName is given.
+fn read_check(
+    engine: &Engine,
+    account: &str,
+    action: &'static str,
+    input: &ReadInput,
+    p: &Params<'_>,
+    attributes: Vec<String>,
+) -> Result<Check, ApiError> {
+    let (mut check, _) = table_check(engine, account, &input.table, action, p)?;
+    if let Some(index) = &input.index {
+        check.resource = format!("{}/index/{index}", check.resource);
+    }
+    let mut attributes = attributes;
+    attributes.sort();
+    attributes.dedup();
+    Ok(check
+        .keys("dynamodb:Attributes", attributes)
+        .key("dynamodb:Select", select_name(input.select))
+        .key_opt("dynamodb:ReturnValues", p.str("ReturnValues")?))
+}
+
+pub fn query(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     check_not_mixed(
         p,
         &["KeyConditions", "QueryFilter", "AttributesToGet"],
@@ -130,7 +167,21 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
         ],
     )?;
     let (mut input, ph) = common(account, p)?;
-    let table = engine.table(account, &input.table).map_err(engine_error)?;
+    let table = match engine.table(account, &input.table) {
+        Ok(t) => t,
+        Err(e) => {
+            // Authorization comes before the existence of the table is revealed.
+            authz.authorize(&[read_check(
+                engine,
+                account,
+                "dynamodb:Query",
+                &input,
+                p,
+                Vec::new(),
+            )?])?;
+            return Err(engine_error(e));
+        }
+    };
     let keys = match &input.index {
         Some(name) => match table.index(name) {
             Some(i) => &i.keys,
@@ -155,6 +206,13 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
     };
     input.filter = read_filter(p, &mut ctx, "QueryFilter")?;
     input.projection = projection(p, &mut ctx)?;
+    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+    referenced.extend(p.str_list("AttributesToGet")?.unwrap_or_default());
+    for legacy in ["KeyConditions", "QueryFilter"] {
+        if let Some(m) = p.map(legacy)? {
+            referenced.extend(m.keys().cloned());
+        }
+    }
     ctx.finish().map_err(expr_error)?;
     let sort = kc.sort_condition().map(|s| match &s.op {
         SortOp::Eq(v) => SortCondition::Eq(v.clone()),
@@ -177,11 +235,25 @@ pub fn query(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Ap
         sort_equal,
         sort,
     };
+    let leading: Vec<String> = kc
+        .partition
+        .first()
+        .map(|(_, v)| key_string(v))
+        .into_iter()
+        .collect();
+    let check = read_check(engine, account, "dynamodb:Query", &input, p, referenced)?
+        .keys("dynamodb:LeadingKeys", leading);
+    authz.authorize(&[check])?;
     let out = engine.query(&input, &key).map_err(engine_error)?;
     response(engine, account, p, &input, out)
 }
 
-pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn scan(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     check_not_mixed(
         p,
         &["ScanFilter", "AttributesToGet"],
@@ -191,6 +263,11 @@ pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Api
     let mut ctx = ph.context()?;
     input.filter = read_filter(p, &mut ctx, "ScanFilter")?;
     input.projection = projection(p, &mut ctx)?;
+    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+    referenced.extend(p.str_list("AttributesToGet")?.unwrap_or_default());
+    if let Some(m) = p.map("ScanFilter")? {
+        referenced.extend(m.keys().cloned());
+    }
     ctx.finish().map_err(expr_error)?;
     let segment = p.int("Segment")?;
     let total = p.int("TotalSegments")?;
@@ -220,6 +297,14 @@ pub fn scan(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, Api
             ));
         }
     };
+    authz.authorize(&[read_check(
+        engine,
+        account,
+        "dynamodb:Scan",
+        &input,
+        p,
+        referenced,
+    )?])?;
     let out = engine.scan(&input).map_err(engine_error)?;
     response(engine, account, p, &input, out)
 }

@@ -5,9 +5,10 @@ use palisade_engine::schema::{AttrType, BillingMode, IndexKind, KeyAttr, Project
 use palisade_engine::{CreateTableInput, Engine, IndexInput, TableDescription, UpdateTableInput};
 use serde_json::{Map, Value, json};
 
-use super::engine_error;
+use super::authz::{Authorizer, Check};
 use super::exprs::objects;
 use super::params::{Params, missing, table_name};
+use super::{engine_error, table_check};
 use crate::error::ApiError;
 
 fn attribute_definitions(p: &Params<'_>) -> Result<Vec<KeyAttr>, ApiError> {
@@ -287,8 +288,17 @@ pub fn describe(engine: &Engine, d: &TableDescription) -> Value {
     Value::Object(o)
 }
 
+/// `aws:RequestTag/k` and `aws:TagKeys` of a request that sets tags.
+fn with_request_tags(mut check: Check, tags: &[(String, String)]) -> Check {
+    for (k, v) in tags {
+        check = check.key(&format!("aws:RequestTag/{k}"), v.clone());
+    }
+    check.keys("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()).collect())
+}
+
 pub async fn create_table(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
@@ -313,12 +323,31 @@ pub async fn create_table(
         deletion_protection: p.bool("DeletionProtectionEnabled")?.unwrap_or(false),
         resource_policy: p.str("ResourcePolicy")?.map(str::to_string),
     };
+    let (check, _) = table_check(engine, account, &input.name, "dynamodb:CreateTable", p)?;
+    let mut checks = vec![with_request_tags(check.clone(), &input.tags)];
+    if !input.tags.is_empty() {
+        let mut tag = with_request_tags(check.clone(), &input.tags);
+        tag.action = "dynamodb:TagResource";
+        checks.push(tag);
+    }
+    if input.resource_policy.is_some() {
+        let mut put = check;
+        put.action = "dynamodb:PutResourcePolicy";
+        checks.push(put);
+    }
+    authz.authorize(&checks)?;
     let d = engine.create_table(input).await.map_err(engine_error)?;
     Ok(json!({"TableDescription": describe(engine, &d)}))
 }
 
-pub fn describe_table(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn describe_table(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let name = table_name(p, "TableName", "tableName")?;
+    authz.authorize(&[table_check(engine, account, &name, "dynamodb:DescribeTable", p)?.0])?;
     let d = engine.describe_table(account, &name).map_err(|e| match e {
         palisade_engine::EngineError::ResourceNotFound(_) => ApiError::not_found(format!(
             "Requested resource not found: Table: {name} not found"
@@ -328,7 +357,13 @@ pub fn describe_table(engine: &Engine, account: &str, p: &Params<'_>) -> Result<
     Ok(json!({"Table": describe(engine, &d)}))
 }
 
-pub fn list_tables(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn list_tables(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
+    authz.authorize(&[Check::new("dynamodb:ListTables", "*")])?;
     let limit = match p.int("Limit")? {
         Some(l) if !(1..=100).contains(&l) => {
             return Err(ApiError::validation(format!(
@@ -355,10 +390,12 @@ pub fn list_tables(engine: &Engine, account: &str, p: &Params<'_>) -> Result<Val
 
 pub async fn update_table(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
     let name = table_name(p, "TableName", "tableName")?;
+    authz.authorize(&[table_check(engine, account, &name, "dynamodb:UpdateTable", p)?.0])?;
     let mut input = UpdateTableInput {
         account: account.to_string(),
         name,
@@ -405,10 +442,12 @@ pub async fn update_table(
 
 pub async fn delete_table(
     engine: &Engine,
+    authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
     let name = table_name(p, "TableName", "tableName")?;
+    authz.authorize(&[table_check(engine, account, &name, "dynamodb:DeleteTable", p)?.0])?;
     let d = engine
         .delete_table(account, &name)
         .await
@@ -421,29 +460,50 @@ pub async fn delete_table(
     Ok(json!({"TableDescription": describe(engine, &d)}))
 }
 
-pub fn describe_endpoints(engine: &Engine) -> Value {
-    json!({"Endpoints": [{"Address": format!("dynamodb.{}.amazonaws.com", engine.config().region), "CachePeriodInMinutes": 1440}]})
+pub fn describe_endpoints(engine: &Engine, authz: &dyn Authorizer) -> Result<Value, ApiError> {
+    authz.authorize(&[Check::new("dynamodb:DescribeEndpoints", "*")])?;
+    Ok(
+        json!({"Endpoints": [{"Address": format!("dynamodb.{}.amazonaws.com", engine.config().region), "CachePeriodInMinutes": 1440}]}),
+    )
 }
 
-pub fn describe_limits() -> Value {
-    json!({
+pub fn describe_limits(_engine: &Engine, authz: &dyn Authorizer) -> Result<Value, ApiError> {
+    authz.authorize(&[Check::new("dynamodb:DescribeLimits", "*")])?;
+    Ok(json!({
         "AccountMaxReadCapacityUnits": 80000,
         "AccountMaxWriteCapacityUnits": 80000,
         "TableMaxReadCapacityUnits": 40000,
         "TableMaxWriteCapacityUnits": 40000
-    })
+    }))
 }
 
 fn resource_arn(p: &Params<'_>) -> Result<String, ApiError> {
     Ok(p.req_str("ResourceArn", "resourceArn")?.to_string())
 }
 
-pub async fn tag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+/// The check of a tagging operation on the resource `arn`.
+fn resource_check(engine: &Engine, action: &'static str, arn: &str) -> Check {
+    let check = Check::new(action, arn);
+    match engine.table_by_arn(arn) {
+        Ok(t) => check.tags(&t.tags),
+        Err(_) => check,
+    }
+}
+
+pub async fn tag_resource(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let arn = resource_arn(p)?;
     let tags = tags(p)?;
     if tags.is_empty() {
         return Err(missing("tags"));
     }
+    authz.authorize(&[with_request_tags(
+        resource_check(engine, "dynamodb:TagResource", &arn),
+        &tags,
+    )])?;
     engine
         .tag_resource(&arn, tags)
         .await
@@ -451,9 +511,16 @@ pub async fn tag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiE
     Ok(json!({}))
 }
 
-pub async fn untag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+pub async fn untag_resource(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let arn = resource_arn(p)?;
     let keys = p.str_list("TagKeys")?.ok_or_else(|| missing("tagKeys"))?;
+    let check =
+        resource_check(engine, "dynamodb:UntagResource", &arn).keys("aws:TagKeys", keys.clone());
+    authz.authorize(&[check])?;
     engine
         .untag_resource(&arn, &keys)
         .await
@@ -461,8 +528,13 @@ pub async fn untag_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, Ap
     Ok(json!({}))
 }
 
-pub fn list_tags_of_resource(engine: &Engine, p: &Params<'_>) -> Result<Value, ApiError> {
+pub fn list_tags_of_resource(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    p: &Params<'_>,
+) -> Result<Value, ApiError> {
     let arn = resource_arn(p)?;
+    authz.authorize(&[resource_check(engine, "dynamodb:ListTagsOfResource", &arn)])?;
     let table = engine.table_by_arn(&arn).map_err(engine_error)?;
     let tags: Vec<Value> = table
         .tags

@@ -387,6 +387,16 @@ async fn pagination() {
 }
 
 #[tokio::test]
+async fn handler_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let o = orgs();
+    let fut = handle(&o, MGMT, "ListRoots", b"{}");
+    assert_send(&fut);
+    let r = fut.await;
+    assert_eq!(r.status, 400, "no organization yet");
+}
+
+#[tokio::test]
 async fn required_actions() {
     assert_eq!(
         required_action("AttachPolicy"),

@@ -214,6 +214,9 @@ impl OrgError {
             "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE" => {
                 "You attempted to perform an operation that requires the organization to be configured to support all features."
             }
+            "ACCOUNT_CANNOT_LEAVE_ORGANIZATION" => {
+                "You attempted to remove the management account from the organization. You can't remove the management account. Instead, after you remove all member accounts, delete the organization itself."
+            }
             "ACCOUNT_NUMBER_LIMIT_EXCEEDED" => {
                 "You attempted to exceed the limit on the number of accounts in an organization."
             }

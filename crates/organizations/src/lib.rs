@@ -318,6 +318,17 @@ impl Organizations {
         .await
     }
 
+    /// RemoveAccountFromOrganization: the account leaves (its attachments go with it).
+    pub async fn remove_account(&self, caller: &str, account: &str) -> Result<(), OrgError> {
+        let account = account.to_string();
+        self.mutate(caller, move |org, txn| {
+            ops::remove_account(org, &account)?;
+            txn.delete(&account_key(&account));
+            Ok(())
+        })
+        .await
+    }
+
     /// CreateOrganizationalUnit.
     pub async fn create_organizational_unit(
         &self,

@@ -240,6 +240,21 @@ pub fn add_invited_account(
     Ok(rec)
 }
 
+/// RemoveAccountFromOrganization: any member but the management account.
+pub fn remove_account(org: &mut OrgData, account: &str) -> Result<(), OrgError> {
+    if !is_account_id(account) {
+        return Err(pattern("AccountId"));
+    }
+    if !org.accounts.contains_key(account) {
+        return Err(ErrorCode::AccountNotFound.into());
+    }
+    if account == org.management_account {
+        return Err(OrgError::constraint("ACCOUNT_CANNOT_LEAVE_ORGANIZATION"));
+    }
+    org.accounts.remove(account);
+    Ok(())
+}
+
 /// The number of OUs from the root down to `id` inclusive (the root itself is depth 0).
 fn depth(org: &OrgData, id: &str) -> usize {
     if id == org.root.id {

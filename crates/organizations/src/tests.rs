@@ -599,3 +599,33 @@ async fn existing_accounts_join_as_invited() {
         .await;
     assert_eq!(reason(r).1, Some("INVALID_PATTERN"));
 }
+
+#[tokio::test]
+async fn removed_accounts_leave_and_may_join_elsewhere() {
+    let (_, orgs, org) = setup().await;
+    orgs.enable_policy_type(MGMT, &org.root.id, PolicyKind::Scp)
+        .await
+        .unwrap();
+    let acct = new_account(&orgs, "app").await;
+    assert!(orgs.scp_chain(&acct).is_some());
+    let r = orgs.remove_account(MGMT, MGMT).await;
+    assert_eq!(
+        reason(r),
+        (
+            ErrorCode::ConstraintViolation,
+            Some("ACCOUNT_CANNOT_LEAVE_ORGANIZATION")
+        )
+    );
+    orgs.remove_account(MGMT, &acct).await.unwrap();
+    assert!(orgs.scp_chain(&acct).is_none());
+    assert_eq!(orgs.principal_org_id(&acct), None);
+    assert_eq!(code(orgs.organization(&acct)), ErrorCode::NotInUse);
+    let r = orgs.remove_account(MGMT, &acct).await;
+    assert_eq!(code(r), ErrorCode::AccountNotFound);
+    // Now alone, the management account may delete the organization; the former member
+    // can found its own.
+    orgs.delete_organization(MGMT).await.unwrap();
+    orgs.create_organization(&acct, "a", "a@example.com", FeatureSet::All)
+        .await
+        .unwrap();
+}

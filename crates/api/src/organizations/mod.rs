@@ -48,6 +48,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ),
     ("ListRoots", "organizations:ListRoots"),
     (
+        "RemoveAccountFromOrganization",
+        "organizations:RemoveAccountFromOrganization",
+    ),
+    (
         "CreateOrganizationalUnit",
         "organizations:CreateOrganizationalUnit",
     ),
@@ -218,6 +222,10 @@ async fn dispatch(
             let name = input.req("AccountName")?;
             let s = orgs.create_account(caller, name, email).await?;
             Ok(json!({"CreateAccountStatus": shapes::create_account_status(&s)}))
+        }
+        "RemoveAccountFromOrganization" => {
+            orgs.remove_account(caller, input.req("AccountId")?).await?;
+            Ok(json!({}))
         }
         "CreateOrganizationalUnit" => {
             let ou = orgs

@@ -364,3 +364,50 @@ async fn limits_through_the_api() {
     let (_, v) = call(&o, MGMT, "DescribeOrganization", json!({})).await;
     assert_eq!(v["__type"], "AWSOrganizationsNotInUseException");
 }
+
+#[tokio::test]
+async fn remove_account_then_delete_organization() {
+    let o = orgs();
+    org_with_scps(&o).await;
+    let s = ok(
+        &o,
+        "CreateAccount",
+        json!({"Email": "m@example.com", "AccountName": "M"}),
+    )
+    .await;
+    let member = s["CreateAccountStatus"]["AccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        call(&o, MGMT, "DeleteOrganization", json!({})).await,
+        (
+            400,
+            err(
+                "OrganizationNotEmptyException",
+                "The organization isn't empty. To delete an organization, you must first remove all accounts except the management account."
+            )
+        )
+    );
+    assert_eq!(
+        call(
+            &o,
+            MGMT,
+            "RemoveAccountFromOrganization",
+            json!({"AccountId": MGMT})
+        )
+        .await
+        .1["Reason"],
+        "ACCOUNT_CANNOT_LEAVE_ORGANIZATION"
+    );
+    assert_eq!(
+        ok(
+            &o,
+            "RemoveAccountFromOrganization",
+            json!({"AccountId": member})
+        )
+        .await,
+        json!({})
+    );
+    assert_eq!(ok(&o, "DeleteOrganization", json!({})).await, json!({}));
+}

@@ -763,3 +763,33 @@ async fn admin_and_bootstrap_are_idempotent() {
     assert_eq!(d.apply_bootstrap(&spec2).await.unwrap().len(), 1);
     assert!(d.apply_bootstrap(&spec2).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_are_serialised() {
+    let (s, d) = fresh();
+    let d = Arc::new(d);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let d = d.clone();
+        // Half the tasks race for the same name.
+        let name = if i % 2 == 0 {
+            "same".to_owned()
+        } else {
+            format!("u{i}")
+        };
+        tasks.push(tokio::spawn(async move {
+            d.create_user(A, &name, None, &[], None).await.is_ok()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        created += usize::from(t.await.unwrap());
+    }
+    assert_eq!(
+        created, 9,
+        "eight distinct names and one winner for the shared one"
+    );
+    assert_eq!(d.list_users(A, None).len(), 9);
+    drop(d);
+    assert_eq!(open(&s).list_users(A, None).len(), 9);
+}

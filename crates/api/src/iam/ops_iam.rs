@@ -6,7 +6,7 @@ use palisade_directory::{Caller, CreateRoleInput, Directory, parse_key_status};
 use super::form::{Params, paginate};
 use super::shapes;
 use super::xml::Xml;
-use super::{QueryError, RequiredAction, ops_policies, user_or_caller};
+use super::{QueryError, RequiredAction, ops_policies, own_policy_arn, user_or_caller};
 
 type Out = Result<Option<String>, QueryError>;
 
@@ -153,6 +153,9 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
     let mut x = Xml::new();
     match action {
         "CreateUser" => {
+            if let Some(b) = p.get("PermissionsBoundary") {
+                own_policy_arn(caller, b, true)?;
+            }
             let u = dir
                 .create_user(
                     acct,
@@ -294,6 +297,9 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
             done(x)
         }
         "CreateRole" => {
+            if let Some(b) = p.get("PermissionsBoundary") {
+                own_policy_arn(caller, b, true)?;
+            }
             let input = CreateRoleInput {
                 name: p.required("RoleName")?.to_owned(),
                 path: p.get("Path").map(str::to_owned),

@@ -53,7 +53,14 @@ async fn call(
     op: &str,
     body: Value,
 ) -> Result<Value, ApiError> {
-    let out = dispatch_with(engine, authz, op, body.to_string().as_bytes()).await?;
+    let out = dispatch_with(
+        engine,
+        authz,
+        "111122223333",
+        op,
+        body.to_string().as_bytes(),
+    )
+    .await?;
     Ok(serde_json::from_slice(&out).unwrap())
 }
 

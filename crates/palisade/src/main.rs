@@ -2,6 +2,7 @@
 //! picks a storage backend.
 
 mod cli_policy;
+mod identity_setup;
 mod serve;
 
 use std::process::ExitCode;

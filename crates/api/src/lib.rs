@@ -109,10 +109,20 @@ impl Api {
 
     /// Answers one whole HTTP request. Never panics; client input never yields a 5xx.
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let started = std::time::Instant::now();
         let request_id = protocol::request_id();
         let cors = req.headers().contains_key(header::ORIGIN);
+        let method = req.method().clone();
         let mut response = self.respond(req, &request_id).await;
         protocol::finish(&mut response, &request_id, cors);
+        tracing::debug!(
+            request_id,
+            %method,
+            status = response.status().as_u16(),
+            bytes = response.body().len(),
+            micros = started.elapsed().as_micros() as u64,
+            "answered"
+        );
         response
     }
 

@@ -111,6 +111,9 @@ pub struct Deciding<'a> {
     /// The deciding statement (absent for implicit denies and for the root user's implicit
     /// permissions).
     pub statement: Option<StatementRef<'a>>,
+    /// The organization level (0 = root) of the deciding SCP or RCP statement, or for an
+    /// implicit SCP/RCP deny the first level without a matching Allow.
+    pub level: Option<usize>,
 }
 
 /// An authorization decision with its reasons.

@@ -189,6 +189,7 @@ impl<'a> PolicySet<'a> {
                         deciding: Some(Deciding {
                             kind: d.kind,
                             statement: Some(d),
+                            level: d.level,
                         }),
                         detailed_message: detailed,
                     };
@@ -198,7 +199,7 @@ impl<'a> PolicySet<'a> {
 
         // SCPs: every level of the caller's chain must allow; the management account and
         // service-linked roles are exempt.
-        let mut scp_missing = false;
+        let mut scp_missing: Option<usize> = None;
         if p.account.is_some() && !self.principal_in_management_account && !slr {
             for (lvl, level) in self.scps.iter().enumerate() {
                 let v = judge(
@@ -210,12 +211,14 @@ impl<'a> PolicySet<'a> {
                     trace.as_deref_mut(),
                 );
                 note!(v);
-                scp_missing |= v.allow.is_none();
+                if v.allow.is_none() && scp_missing.is_none() {
+                    scp_missing = Some(lvl);
+                }
             }
         }
         // RCPs: every level of the resource account's chain must allow; resources of the
         // management account and calls by service-linked roles are exempt.
-        let mut rcp_missing = false;
+        let mut rcp_missing: Option<usize> = None;
         if !self.resource_in_management_account && !slr {
             for (lvl, level) in self.rcps.iter().enumerate() {
                 let v = judge(
@@ -227,7 +230,9 @@ impl<'a> PolicySet<'a> {
                     trace.as_deref_mut(),
                 );
                 note!(v);
-                rcp_missing |= v.allow.is_none();
+                if v.allow.is_none() && rcp_missing.is_none() {
+                    rcp_missing = Some(lvl);
+                }
             }
         }
         let none = Verdict::default();
@@ -300,20 +305,33 @@ impl<'a> PolicySet<'a> {
             Some(v)
         };
 
-        let decide = |outcome, kind, statement| Decision {
+        let decide = |outcome, kind, statement: Option<StatementRef<'a>>| Decision {
             outcome,
-            deciding: Some(Deciding { kind, statement }),
+            deciding: Some(Deciding {
+                kind,
+                statement,
+                level: statement.and_then(|s| s.level),
+            }),
             detailed_message: detailed,
         };
         if let Some(d) = first_deny {
             return decide(Outcome::ExplicitDeny, d.kind, Some(d));
         }
         let implicit = |kind| decide(Outcome::ImplicitDeny, kind, None);
-        if scp_missing {
-            return implicit(PolicyKind::Scp);
+        let missing_level = |kind, level| Decision {
+            outcome: Outcome::ImplicitDeny,
+            deciding: Some(Deciding {
+                kind,
+                statement: None,
+                level: Some(level),
+            }),
+            detailed_message: detailed,
+        };
+        if let Some(level) = scp_missing {
+            return missing_level(PolicyKind::Scp, level);
         }
-        if rcp_missing {
-            return implicit(PolicyKind::Rcp);
+        if let Some(level) = rcp_missing {
+            return missing_level(PolicyKind::Rcp, level);
         }
         if endpoint.is_some_and(|v| v.allow.is_none()) {
             return implicit(PolicyKind::VpcEndpoint);

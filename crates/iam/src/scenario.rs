@@ -126,7 +126,7 @@ pub fn decision_json(
             "policy": x.statement.and_then(|s| s.policy),
             "sid": x.statement.and_then(|s| s.sid),
             "statement": x.statement.map(|s| s.index),
-            "level": x.statement.and_then(|s| s.level),
+            "level": x.level,
         })
     });
     json!({
@@ -200,7 +200,9 @@ fn compile(v: &Value, path: &str, ty: PolicyType) -> Result<CompiledPolicy, Scen
         }
         other => (other, None),
     };
-    let policy = Policy::from_json(doc, ty).map_err(|e| ScenarioError::Policy {
+    // Re-serialised compactly so that the size and character limits apply (whitespace of the
+    // scenario file is not counted).
+    let policy = Policy::parse(&doc.to_string(), ty).map_err(|e| ScenarioError::Policy {
         field: path.to_owned(),
         message: e.to_string(),
     })?;

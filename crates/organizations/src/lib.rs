@@ -84,6 +84,9 @@ fn org_id_of(r: &dyn ReadView, account: &str) -> Result<Option<String>, OrgError
 pub struct Organizations {
     storage: Arc<dyn Storage>,
     view: RwLock<Arc<View>>,
+    /// Serialises the building of new views, so that readers only ever wait for the swap
+    /// of one pointer, never for policies being compiled.
+    apply: Mutex<()>,
 }
 
 impl std::fmt::Debug for Organizations {
@@ -108,6 +111,7 @@ impl Organizations {
         Ok(Organizations {
             storage,
             view: RwLock::new(Arc::new(View::new(orgs))),
+            apply: Mutex::new(()),
         })
     }
 
@@ -185,9 +189,9 @@ impl Organizations {
         let result = slot.lock().take();
         match (outcome, result) {
             (Ok(()), Some(Ok((r, change)))) => {
-                let mut guard = self.view.write();
-                if let Some(next) = guard.apply(change) {
-                    *guard = Arc::new(next);
+                let _building = self.apply.lock();
+                if let Some(next) = self.current().apply(change) {
+                    *self.view.write() = Arc::new(next);
                 }
                 Ok(r)
             }
@@ -286,6 +290,30 @@ impl Organizations {
                 txn.put(&account_key(&account), org.id.as_bytes());
             }
             Ok(status)
+        })
+        .await
+    }
+
+    /// Brings an existing account (one the server already knows, e.g. from the identity
+    /// directory) into the caller's organization under the root, `JoinedMethod` `INVITED`.
+    /// Not an AWS operation: it stands for an accepted invitation handshake, which this
+    /// implementation does not model. `AlreadyInOrganizationException` if the account belongs
+    /// to any organization.
+    pub async fn add_existing_account(
+        &self,
+        caller: &str,
+        account: &str,
+        name: &str,
+        email: &str,
+    ) -> Result<AccountRec, OrgError> {
+        let (account, name, email) = (account.to_string(), name.to_string(), email.to_string());
+        self.mutate(caller, move |org, txn| {
+            if org_id_of(txn, &account)?.is_some() {
+                return Err(ErrorCode::AlreadyInOrganization.into());
+            }
+            let rec = ops::add_invited_account(org, &account, &name, &email)?;
+            txn.put(&account_key(&account), org.id.as_bytes());
+            Ok(rec)
         })
         .await
     }

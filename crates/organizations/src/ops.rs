@@ -206,6 +206,40 @@ pub fn create_account(
     Ok(status)
 }
 
+/// Adds an existing account to the organization under the root, as if it had accepted an
+/// invitation (`INVITED`). The caller checks that it belongs to no other organization.
+pub fn add_invited_account(
+    org: &mut OrgData,
+    account_id: &str,
+    name: &str,
+    email: &str,
+) -> Result<AccountRec, OrgError> {
+    if !is_account_id(account_id) {
+        return Err(pattern("AccountId"));
+    }
+    check_name(name, "AccountName", 50)?;
+    if !valid_email(email) {
+        return Err(OrgError::invalid(
+            "INVALID_EMAIL_ADDRESS_TARGET",
+            "You specified an invalid email address for the invited account owner.",
+        ));
+    }
+    if org.accounts.contains_key(account_id) {
+        return Err(ErrorCode::AlreadyInOrganization.into());
+    }
+    let rec = AccountRec {
+        id: account_id.to_string(),
+        name: name.to_string(),
+        email: email.to_string(),
+        joined_method: JoinedMethod::Invited,
+        joined_ms: now_ms(),
+        parent: org.root.id.clone(),
+        attached: default_attachments(org),
+    };
+    org.accounts.insert(account_id.to_string(), rec.clone());
+    Ok(rec)
+}
+
 /// The number of OUs from the root down to `id` inclusive (the root itself is depth 0).
 fn depth(org: &OrgData, id: &str) -> usize {
     if id == org.root.id {

@@ -534,11 +534,10 @@ async fn a_target_keeps_at_least_one_scp() {
 
 #[tokio::test]
 async fn delete_organization_only_when_alone() {
-    let (storage, orgs, _) = setup().await;
-    let acct = new_account(&orgs, "app").await;
+    let (_, orgs, _) = setup().await;
+    new_account(&orgs, "app").await;
     let r = orgs.delete_organization(MGMT).await;
     assert_eq!(code(r), ErrorCode::OrganizationNotEmpty);
-    let _ = acct;
     let (_, orgs2, _) = setup().await;
     orgs2.delete_organization(MGMT).await.unwrap();
     assert_eq!(code(orgs2.organization(MGMT)), ErrorCode::NotInUse);
@@ -547,7 +546,6 @@ async fn delete_organization_only_when_alone() {
         .create_organization(MGMT, "m", "m@example.com", FeatureSet::All)
         .await
         .unwrap();
-    drop(storage);
 }
 
 #[tokio::test]
@@ -568,4 +566,36 @@ async fn consolidated_billing_has_no_policies() {
             Some("ORGANIZATION_NOT_IN_ALL_FEATURES_MODE")
         )
     );
+}
+
+#[tokio::test]
+async fn existing_accounts_join_as_invited() {
+    let (_, orgs, org) = setup().await;
+    orgs.enable_policy_type(MGMT, &org.root.id, PolicyKind::Scp)
+        .await
+        .unwrap();
+    let rec = orgs
+        .add_existing_account(MGMT, "222222222222", "Legacy", "legacy@example.com")
+        .await
+        .unwrap();
+    assert_eq!(rec.joined_method, JoinedMethod::Invited);
+    assert_eq!(rec.attached, vec![FULL_AWS_ACCESS_ID.to_string()]);
+    assert_eq!(orgs.principal_org_id("222222222222"), Some(org.id.clone()));
+    assert!(orgs.scp_chain("222222222222").is_some());
+    let r = orgs
+        .add_existing_account(MGMT, "222222222222", "Again", "again@example.com")
+        .await;
+    assert_eq!(code(r), ErrorCode::AlreadyInOrganization);
+    // An account in another organization cannot join.
+    orgs.create_organization(OUTSIDER, "o", "o@example.com", FeatureSet::All)
+        .await
+        .unwrap();
+    let r = orgs
+        .add_existing_account(MGMT, OUTSIDER, "Other", "other@example.com")
+        .await;
+    assert_eq!(code(r), ErrorCode::AlreadyInOrganization);
+    let r = orgs
+        .add_existing_account(MGMT, "12", "Bad", "bad@example.com")
+        .await;
+    assert_eq!(reason(r).1, Some("INVALID_PATTERN"));
 }

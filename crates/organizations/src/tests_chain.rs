@@ -241,3 +241,78 @@ async fn concurrent_changes_all_land() {
     assert_eq!(now.ous.len(), 16);
     assert_eq!(now.version, 17);
 }
+
+#[tokio::test]
+async fn chains_drive_the_policy_evaluator() {
+    use palisade_iam::{
+        CompiledPolicy, Outcome, PolicyKind as Kind, PolicySet, PolicyType, Principal,
+        RequestContext,
+    };
+    let (_, orgs, org) = setup().await;
+    let root = org.root.id.clone();
+    orgs.enable_policy_type(MGMT, &root, PolicyKind::Scp)
+        .await
+        .unwrap();
+    let acct = new_account(&orgs, "app").await;
+    let ou = orgs
+        .create_organizational_unit(MGMT, &root, "prod")
+        .await
+        .unwrap();
+    orgs.move_account(MGMT, &acct, &root, &ou.id).await.unwrap();
+    let deny = orgs
+        .create_policy(MGMT, "deny", "", PolicyKind::Scp, DENY_DELETE)
+        .await
+        .unwrap();
+    orgs.attach_policy(MGMT, &deny.id, &ou.id).await.unwrap();
+
+    let identity = [CompiledPolicy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        PolicyType::Identity,
+    )
+    .unwrap()];
+    let table = format!("arn:aws:dynamodb:us-east-1:{acct}:table/t");
+    let user = Principal::parse(&format!("arn:aws:iam::{acct}:user/alice")).unwrap();
+    let decide = |chain: &PolicyChain, action: &str| {
+        let set = PolicySet {
+            identity: &identity,
+            scps: chain.levels(),
+            ..PolicySet::default()
+        };
+        let ctx = RequestContext::new(user.clone(), action, &table);
+        let d = set.evaluate(&ctx);
+        (
+            d.outcome,
+            d.deciding
+                .and_then(|x| x.statement)
+                .and_then(|s| s.policy.map(str::to_string)),
+            d.deciding.map(|x| (x.kind, x.level)),
+        )
+    };
+    let chain = orgs.scp_chain(&acct).unwrap();
+    assert_eq!(decide(&chain, "dynamodb:GetItem").0, Outcome::Allow);
+    let (outcome, policy, _) = decide(&chain, "dynamodb:DeleteTable");
+    assert_eq!(outcome, Outcome::ExplicitDeny);
+    assert_eq!(
+        policy,
+        Some(format!(
+            "arn:aws:organizations::{MGMT}:policy/{}/service_control_policy/{}",
+            org.id, deny.id
+        ))
+    );
+
+    // Replace FullAWSAccess on the account with an allow of dynamodb only: other services
+    // are implicitly denied at the account level (levels: root 0, OU 1, account 2).
+    let allow = orgs
+        .create_policy(MGMT, "dynamo", "", PolicyKind::Scp, ALLOW_DYNAMO)
+        .await
+        .unwrap();
+    orgs.attach_policy(MGMT, &allow.id, &acct).await.unwrap();
+    orgs.detach_policy(MGMT, FULL_AWS_ACCESS_ID, &acct)
+        .await
+        .unwrap();
+    let chain = orgs.scp_chain(&acct).unwrap();
+    assert_eq!(decide(&chain, "dynamodb:GetItem").0, Outcome::Allow);
+    let (outcome, _, deciding) = decide(&chain, "s3:GetObject");
+    assert_eq!(outcome, Outcome::ImplicitDeny);
+    assert_eq!(deciding, Some((Kind::Scp, Some(2))));
+}

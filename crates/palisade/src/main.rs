@@ -1,6 +1,7 @@
 //! The `palisade` binary: the server (`serve`) and the command-line tools. The only crate that
 //! picks a storage backend.
 
+mod bench;
 mod cli_policy;
 mod identity_setup;
 mod serve;
@@ -24,6 +25,8 @@ enum Command {
     /// Validate or simulate IAM policies.
     #[command(subcommand)]
     Policy(cli_policy::PolicyCommand),
+    /// Measure a DynamoDB-compatible endpoint with a closed-loop load generator.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,5 +34,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Policy(cmd) => cli_policy::run(cmd),
+        Command::Bench(args) => bench::run(args),
     }
 }

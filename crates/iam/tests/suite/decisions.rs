@@ -322,6 +322,8 @@ fn scp_every_level_must_allow() {
             .unwrap()
             .ends_with("because no service control policy allows the dynamodb:GetItem action")
     );
+    // The middle level (1) is the first without an Allow.
+    assert_eq!(d.deciding.unwrap().level, Some(1));
     // The management account is exempt.
     let set = OwnedPolicySet {
         principal_in_management_account: true,
@@ -763,4 +765,12 @@ fn derived_context_keys() {
         ..Default::default()
     };
     assert!(set.as_set().evaluate(&c).is_allowed());
+}
+
+#[test]
+fn compiled_policies_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<CompiledPolicy>();
+    shared::<OwnedPolicySet>();
+    shared::<RequestContext>();
 }

@@ -3,6 +3,7 @@
 
 mod common;
 mod decisions;
+mod model;
 mod operators;
 mod parsing;
 mod properties;

@@ -44,6 +44,7 @@ pub use model::{
 pub use policies::{AttachedPolicy, PolicyOwner};
 pub use roles::CreateRoleInput;
 pub use sts::{AssumeRoleInput, Credentials, IssuedSession};
+pub use users::parse_status as parse_key_status;
 pub use validate::{is_account_id, parse_policy_arn};
 
 use store::{Change, State};
@@ -96,6 +97,22 @@ impl Directory {
             writer: tokio::sync::Mutex::new(()),
             cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// A directory over a fresh in-memory store with a random key (tests and tools).
+    pub fn in_memory() -> Directory {
+        use rand::RngCore as _;
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        let storage: Arc<dyn Storage> = Arc::new(palisade_storage::memory::MemoryStorage::new());
+        let keyring = Keyring::new(Kek::new(key), Vec::new());
+        Directory {
+            storage,
+            keyring,
+            state: RwLock::new(State::default()),
+            writer: tokio::sync::Mutex::new(()),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Re-encrypts every secret sealed with an older key under the primary key. Returns how

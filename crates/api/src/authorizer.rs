@@ -45,13 +45,16 @@ pub struct IamAuthorizer<'a> {
     pub session_policies: &'a [CompiledPolicy],
     pub origin: &'a Origin,
     pub region: &'a str,
+    /// The resource-based policy of the resource the checks are about (a role's trust policy
+    /// for `sts:AssumeRole`, a table's policy), if it has one.
+    pub resource_policy: Option<&'a CompiledPolicy>,
 }
 
 impl IamAuthorizer<'_> {
     /// The request context of one check: the caller's keys, the request's global keys, and the
     /// operation's own keys.
     fn context(&self, check: &Check) -> RequestContext {
-        let mut ctx = self.caller.request_context(check.action, &check.resource);
+        let mut ctx = self.caller.request_context(&check.action, &check.resource);
         ctx.insert("aws:RequestedRegion", self.region);
         ctx.insert(
             "aws:SecureTransport",
@@ -115,7 +118,7 @@ impl Authorizer for IamAuthorizer<'_> {
                 identity: &policies.identity,
                 permissions_boundary: policies.boundary.as_ref(),
                 session_policies: self.session_policies,
-                resource_policy: None,
+                resource_policy: self.resource_policy,
                 endpoint_policies,
                 scps: scps.as_deref().unwrap_or(&[]),
                 rcps: rcps.as_deref().unwrap_or(&[]),
@@ -136,7 +139,7 @@ impl Authorizer for IamAuthorizer<'_> {
                         self.caller.arn, check.action, check.resource
                     )
                 });
-                tracing::info!(caller = %self.caller.arn, action = check.action, resource = %check.resource, %message, "denied");
+                tracing::info!(caller = %self.caller.arn, action = %check.action, resource = %check.resource, %message, "denied");
                 return Err(ApiError::new(ErrorKind::AccessDenied, message));
             }
         }

@@ -22,6 +22,7 @@ pub mod iam;
 pub mod operation;
 pub mod organizations;
 pub mod protocol;
+mod services;
 
 use std::sync::Arc;
 
@@ -157,6 +158,21 @@ impl Api {
         if parts.method == Method::OPTIONS && headers.contains_key(header::ORIGIN) {
             return protocol::preflight(headers);
         }
+        if let Some(identity) = &self.identity
+            && parts.method == Method::POST
+        {
+            match services::route(headers) {
+                services::Route::Query => {
+                    return self
+                        .query_protocol(identity, &parts, &raw_body, request_id)
+                        .await;
+                }
+                services::Route::Organizations(op) => {
+                    return self.organizations(identity, &parts, &raw_body, &op).await;
+                }
+                services::Route::DynamoDb => {}
+            }
+        }
         if parts.method == Method::GET {
             return protocol::health(&self.config.region);
         }
@@ -258,6 +274,7 @@ impl Api {
             session_policies: &key.session_policies,
             origin: &origin,
             region: &self.config.region,
+            resource_policy: None,
         };
         tracing::debug!(
             request_id,

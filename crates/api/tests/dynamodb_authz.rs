@@ -90,7 +90,7 @@ async fn setup(e: &Engine) {
     .await
     .unwrap();
     let checks = r.checks.into_inner().unwrap();
-    let actions: Vec<&str> = checks.iter().map(|c| c.action).collect();
+    let actions: Vec<&str> = checks.iter().map(|c| c.action.as_ref()).collect();
     assert_eq!(actions, ["dynamodb:CreateTable", "dynamodb:TagResource"]);
     assert_eq!(
         checks[0].resource,

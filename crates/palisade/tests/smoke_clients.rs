@@ -37,3 +37,9 @@ fn aws_cli_smoke() {
     let server = TestServer::start();
     run("bash", "cli_smoke.sh", &server.url());
 }
+
+#[test]
+fn scp_scenario_with_boto3() {
+    let server = TestServer::start();
+    run("python3", "../e2e/scp_scenario.py", &server.url());
+}

@@ -8,6 +8,7 @@ fresh table and exits non-zero on the first unexpected answer. botocore verifies
 x-amz-crc32 header of every response, so this also checks our checksums.
 """
 
+import os
 import sys
 import uuid
 
@@ -34,8 +35,8 @@ def main():
         "dynamodb",
         endpoint_url=endpoint,
         region_name="us-east-1",
-        aws_access_key_id="AKIDPALISADESMOKE001",
-        aws_secret_access_key="palisade-smoke-secret",
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "AKIDPALISADESMOKE001"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "palisade-smoke-secret"),
         config=Config(retries={"max_attempts": 1}),
     )
     table = f"smoke_boto3_{uuid.uuid4().hex[:12]}"

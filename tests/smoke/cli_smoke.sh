@@ -13,8 +13,8 @@ if [[ $# -ne 1 ]]; then
 fi
 endpoint="$1"
 
-export AWS_ACCESS_KEY_ID=AKIDPALISADESMOKE002
-export AWS_SECRET_ACCESS_KEY=palisade-smoke-secret
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIDPALISADESMOKE002}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-palisade-smoke-secret}"
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_PAGER=""
 export AWS_MAX_ATTEMPTS=1

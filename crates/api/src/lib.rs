@@ -14,12 +14,15 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod auth;
+pub mod authn;
+pub mod authorizer;
 pub mod dynamodb;
 pub mod error;
 pub mod iam;
 pub mod operation;
 pub mod organizations;
 pub mod protocol;
+mod services;
 
 use std::sync::Arc;
 
@@ -53,10 +56,21 @@ impl Default for ApiConfig {
     }
 }
 
+/// Who may call: the identity directory and the organization, and a cache of SigV4 signing
+/// keys.
+pub struct Identity {
+    pub directory: Arc<palisade_directory::Directory>,
+    pub organizations: Arc<palisade_organizations::Organizations>,
+    pub signing_keys: palisade_sigv4::SigningKeyCache,
+}
+
 /// The DynamoDB-compatible API over one engine.
 pub struct Api {
     engine: Arc<Engine>,
     config: ApiConfig,
+    /// Authentication and authorization; `None` only for tests of the protocol layer, where any
+    /// well-formed signature is accepted and everything is allowed.
+    identity: Option<Identity>,
 }
 
 /// A request that passed framing: what the later steps need.
@@ -67,7 +81,21 @@ struct Framed {
 
 impl Api {
     pub fn new(engine: Arc<Engine>, config: ApiConfig) -> Api {
-        Api { engine, config }
+        Api {
+            engine,
+            config,
+            identity: None,
+        }
+    }
+
+    /// The API with authentication by SigV4 against `identity`'s directory and authorization of
+    /// every operation by the IAM engine: what the server runs.
+    pub fn with_identity(engine: Arc<Engine>, config: ApiConfig, identity: Identity) -> Api {
+        Api {
+            engine,
+            config,
+            identity: Some(identity),
+        }
     }
 
     /// The protocol settings.
@@ -129,6 +157,21 @@ impl Api {
 
         if parts.method == Method::OPTIONS && headers.contains_key(header::ORIGIN) {
             return protocol::preflight(headers);
+        }
+        if let Some(identity) = &self.identity
+            && parts.method == Method::POST
+        {
+            match services::route(headers) {
+                services::Route::Query => {
+                    return self
+                        .query_protocol(identity, &parts, &raw_body, request_id)
+                        .await;
+                }
+                services::Route::Organizations(op) => {
+                    return self.organizations(identity, &parts, &raw_body, &op).await;
+                }
+                services::Route::DynamoDb => {}
+            }
         }
         if parts.method == Method::GET {
             return protocol::health(&self.config.region);
@@ -195,19 +238,51 @@ impl Api {
             .and_then(Operation::from_target)
             .ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, ""))?;
 
-        let caller = auth::authenticate(headers, parts.uri.query(), &raw_body)?;
+        let Some(identity) = &self.identity else {
+            let caller = auth::authenticate(headers, parts.uri.query(), &raw_body)?;
+            if body.is_empty() {
+                return Err(ApiError::serialization(""));
+            }
+            auth::authorize(&caller, op)?;
+            tracing::debug!(
+                request_id,
+                operation = op.name(),
+                "executing without identities"
+            );
+            return dynamodb::dispatch(&self.engine, op.name(), &body).await;
+        };
+        let key = authn::authenticate(
+            &identity.directory,
+            &identity.signing_keys,
+            parts,
+            &raw_body,
+            &self.config.region,
+            "dynamodb",
+        )?;
         if body.is_empty() {
             return Err(ApiError::serialization(""));
         }
-        auth::authorize(&caller, op)?;
-
+        let origin = parts
+            .extensions
+            .get::<authorizer::Origin>()
+            .cloned()
+            .unwrap_or_default();
+        let authz = authorizer::IamAuthorizer {
+            directory: &identity.directory,
+            organizations: &identity.organizations,
+            caller: &key.caller,
+            session_policies: &key.session_policies,
+            origin: &origin,
+            region: &self.config.region,
+            resource_policy: None,
+        };
         tracing::debug!(
             request_id,
             operation = op.name(),
-            access_key_id = %caller.access_key_id,
+            caller = %key.caller.arn,
             "executing"
         );
-        dynamodb::dispatch(&self.engine, op.name(), &body).await
+        dynamodb::dispatch_with(&self.engine, &authz, &key.caller.account, op.name(), &body).await
     }
 }
 

@@ -53,7 +53,14 @@ async fn call(
     op: &str,
     body: Value,
 ) -> Result<Value, ApiError> {
-    let out = dispatch_with(engine, authz, op, body.to_string().as_bytes()).await?;
+    let out = dispatch_with(
+        engine,
+        authz,
+        "111122223333",
+        op,
+        body.to_string().as_bytes(),
+    )
+    .await?;
     Ok(serde_json::from_slice(&out).unwrap())
 }
 
@@ -83,7 +90,7 @@ async fn setup(e: &Engine) {
     .await
     .unwrap();
     let checks = r.checks.into_inner().unwrap();
-    let actions: Vec<&str> = checks.iter().map(|c| c.action).collect();
+    let actions: Vec<&str> = checks.iter().map(|c| c.action.as_ref()).collect();
     assert_eq!(actions, ["dynamodb:CreateTable", "dynamodb:TagResource"]);
     assert_eq!(
         checks[0].resource,

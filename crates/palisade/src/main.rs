@@ -3,6 +3,7 @@
 
 mod bench;
 mod cli_policy;
+mod identity_setup;
 mod serve;
 
 use std::process::ExitCode;

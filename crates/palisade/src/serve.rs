@@ -41,6 +41,14 @@ pub struct ServeArgs {
     /// `Accept-Encoding: gzip`.
     #[arg(long, env = "PALISADE_GZIP_MIN_BYTES", default_value_t = 1024)]
     pub gzip_min_bytes: usize,
+    /// File holding the key that encrypts secret access keys (32 bytes, created when missing).
+    /// Keep it outside the data directory. `PALISADE_MASTER_KEY` (base64) takes precedence.
+    #[arg(
+        long,
+        env = "PALISADE_MASTER_KEY_FILE",
+        default_value = "./palisade-master.key"
+    )]
+    pub master_key_file: PathBuf,
 }
 
 /// How long a client may take to send a request's headers (slow clients hold a connection).
@@ -96,6 +104,16 @@ fn open_storage(data_dir: &Path) -> Result<Arc<dyn Storage>, String> {
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let storage = open_storage(&args.data_dir)?;
+    let identity = crate::identity_setup::open(
+        Arc::clone(&storage),
+        crate::identity_setup::KeySource {
+            env_key: std::env::var("PALISADE_MASTER_KEY").ok(),
+            file: args.master_key_file.clone(),
+        },
+        &args.data_dir,
+        &args.account,
+    )
+    .await?;
     let engine = Engine::open(
         storage,
         EngineConfig {
@@ -104,13 +122,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("cannot open the database: {e:?}"))?;
-    let api = Arc::new(Api::new(
+    let api = Arc::new(Api::with_identity(
         Arc::new(engine),
         ApiConfig {
             region: args.region.clone(),
             gzip_min_bytes: args.gzip_min_bytes,
             ..ApiConfig::default()
         },
+        identity,
     ));
 
     let listener = TcpListener::bind(args.listen)
@@ -145,7 +164,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 let api = Arc::clone(&api);
                 let service = service_fn(move |req| {
                     let api = Arc::clone(&api);
-                    async move { Ok::<_, Infallible>(answer(api, req).await) }
+                    async move { Ok::<_, Infallible>(answer(api, req, peer).await) }
                 });
                 let conn = http.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
@@ -177,9 +196,19 @@ fn announce(address: SocketAddr) -> Result<(), String> {
 
 /// Reads the body (within the API's size limit) and hands the whole request to the API, on its
 /// own task so that a bug that panics costs one `500`, not the connection.
-async fn answer(api: Arc<Api>, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn answer(
+    api: Arc<Api>,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
     let limit = api.config().max_request_bytes;
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The origin comes from the connection, never from what the client wrote.
+    parts.extensions.insert(palisade_api::authorizer::Origin {
+        source_ip: Some(peer.ip()),
+        secure_transport: false,
+        vpc: None,
+    });
     let declared_too_large = parts
         .headers
         .get(http::header::CONTENT_LENGTH)

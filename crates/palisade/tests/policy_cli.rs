@@ -173,7 +173,9 @@ fn documented_examples_are_current() {
         .collect();
     let mut checked = 0;
     for pair in blocks.windows(2) {
-        let Ok(scenario) = serde_json::from_str::<Value>(pair[0]) else { continue };
+        let Ok(scenario) = serde_json::from_str::<Value>(pair[0]) else {
+            continue;
+        };
         if scenario.get("principal").is_none() {
             continue;
         }

@@ -14,6 +14,8 @@ fn run(program: &str, script: &str, url: &str) {
     let out = Command::new(program)
         .arg(format!("{path}{script}"))
         .arg(url)
+        .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_ACCESS_KEY)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {program} (scripts/test.sh installs it): {e}"));
     assert!(
@@ -34,4 +36,10 @@ fn boto3_smoke() {
 fn aws_cli_smoke() {
     let server = TestServer::start();
     run("bash", "cli_smoke.sh", &server.url());
+}
+
+#[test]
+fn scp_scenario_with_boto3() {
+    let server = TestServer::start();
+    run("python3", "../e2e/scp_scenario.py", &server.url());
 }

@@ -2,6 +2,8 @@
 //! DynamoDB condition keys, filled from the request as AWS fills them. Handlers build their
 //! checks after parsing and hand them to an [`Authorizer`] before executing anything.
 
+use std::borrow::Cow;
+
 use palisade_iam::ContextValue;
 use palisade_model::{AttributeValue, Item};
 
@@ -12,7 +14,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// `dynamodb:GetItem`, ...
-    pub action: &'static str,
+    pub action: Cow<'static, str>,
     /// A table, index or stream ARN, or `*` for actions without a resource.
     pub resource: String,
     /// Condition keys from the request (`dynamodb:LeadingKeys`, `aws:RequestTag/k`, ...).
@@ -22,9 +24,9 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn new(action: &'static str, resource: impl Into<String>) -> Check {
+    pub fn new(action: impl Into<Cow<'static, str>>, resource: impl Into<String>) -> Check {
         Check {
-            action,
+            action: action.into(),
             resource: resource.into(),
             keys: Vec::new(),
             resource_tags: Vec::new(),

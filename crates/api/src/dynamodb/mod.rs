@@ -19,7 +19,8 @@ use params::Params;
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
 /// request `body`, returning the JSON response body.
 pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    dispatch_with(engine, &authz::AllowAll, op, body).await
+    let account = engine.config().account.clone();
+    dispatch_with(engine, &authz::AllowAll, &account, op, body).await
 }
 
 /// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
@@ -27,12 +28,13 @@ pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>,
 pub async fn dispatch_with(
     engine: &Engine,
     authz: &dyn Authorizer,
+    account: &str,
     op: &str,
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
     let value = Params::parse(body)?;
     let p = Params::new(&value)?;
-    let account = engine.config().account.clone();
+    let account = account.to_string();
     let out = match op {
         "CreateTable" => tables::create_table(engine, authz, &account, &p).await?,
         "DescribeTable" => tables::describe_table(engine, authz, &account, &p)?,

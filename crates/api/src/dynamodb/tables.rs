@@ -327,12 +327,12 @@ pub async fn create_table(
     let mut checks = vec![with_request_tags(check.clone(), &input.tags)];
     if !input.tags.is_empty() {
         let mut tag = with_request_tags(check.clone(), &input.tags);
-        tag.action = "dynamodb:TagResource";
+        tag.action = "dynamodb:TagResource".into();
         checks.push(tag);
     }
     if input.resource_policy.is_some() {
         let mut put = check;
-        put.action = "dynamodb:PutResourcePolicy";
+        put.action = "dynamodb:PutResourcePolicy".into();
         checks.push(put);
     }
     authz.authorize(&checks)?;

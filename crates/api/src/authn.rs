@@ -1,0 +1,83 @@
+//! The authentication step: the request's SigV4 signature is parsed and checked in DynamoDB's
+//! order, the access key is looked up in the directory, the signature is verified over the
+//! bytes as sent, and the session token of temporary credentials is checked. The body is not
+//! parsed before this step succeeds.
+
+use palisade_directory::{Directory, KeyIdentity, now};
+use palisade_sigv4::{AuthError, Expectations, RequestParts, SigningKeyCache};
+use subtle::ConstantTimeEq;
+
+use crate::error::{ApiError, ErrorKind};
+
+/// DynamoDB's clock-skew window.
+pub const MAX_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// The wire error for a SigV4 failure.
+pub fn auth_error(e: &AuthError) -> ApiError {
+    let kind = match e.type_name() {
+        "MissingAuthenticationTokenException" => ErrorKind::MissingAuthenticationToken,
+        "IncompleteSignatureException" => ErrorKind::IncompleteSignature,
+        "UnrecognizedClientException" => ErrorKind::UnrecognizedClient,
+        "ExpiredTokenException" => ErrorKind::ExpiredToken,
+        _ => ErrorKind::InvalidSignature,
+    };
+    ApiError::new(kind, e.to_string())
+}
+
+/// Authenticates a request for `service` (`dynamodb`, `iam`, `sts`, `organizations`) in
+/// `region`. `raw_body` is the payload as sent (what SigV4 hashes).
+pub fn authenticate(
+    directory: &Directory,
+    cache: &SigningKeyCache,
+    parts: &http::request::Parts,
+    raw_body: &[u8],
+    region: &str,
+    service: &str,
+) -> Result<KeyIdentity, ApiError> {
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
+        .collect();
+    let req = RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+    };
+    let parsed = palisade_sigv4::parse(&req).map_err(|e| auth_error(&e))?;
+    let expected = Expectations {
+        region,
+        service,
+        now: time::OffsetDateTime::now_utc(),
+        max_skew: MAX_SKEW,
+    };
+    parsed.check(&expected).map_err(|e| auth_error(&e))?;
+    let identity = directory
+        .lookup_access_key(parsed.access_key_id())
+        .ok_or_else(|| auth_error(&AuthError::UnrecognizedClient))?;
+    palisade_sigv4::verify(
+        &parsed,
+        &req,
+        raw_body,
+        identity.secret.expose(),
+        &expected,
+        cache,
+    )
+    .map_err(|e| auth_error(&e))?;
+    match (&identity.session_token, parsed.security_token()) {
+        (None, None) => {}
+        (Some(expected), Some(given)) => {
+            if !bool::from(expected.expose().as_bytes().ct_eq(given.as_bytes())) {
+                return Err(auth_error(&AuthError::InvalidSecurityToken));
+            }
+        }
+        (None, Some(_)) | (Some(_), None) => {
+            return Err(auth_error(&AuthError::InvalidSecurityToken));
+        }
+    }
+    if identity.is_expired(now()) {
+        return Err(auth_error(&AuthError::ExpiredToken));
+    }
+    Ok(identity)
+}

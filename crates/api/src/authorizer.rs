@@ -1,0 +1,148 @@
+//! The authorization step: every check an operation asks for is decided by the IAM engine with
+//! the caller's identity policies, permissions boundary and session policies, the SCPs of the
+//! caller's account, the RCPs of the resource's account, the VPC endpoint policies of the
+//! endpoint the request came through, and the request's global condition keys.
+
+use std::net::IpAddr;
+
+use palisade_directory::{Caller, Directory};
+use palisade_iam::{CompiledPolicy, PolicySet, RequestContext};
+use palisade_organizations::Organizations;
+
+use crate::dynamodb::{Authorizer, Check};
+use crate::error::{ApiError, ErrorKind};
+
+/// Where a request came from, decided by the listener it arrived on (never by what a client
+/// writes in headers).
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The caller's address on a public listener (`aws:SourceIp`).
+    pub source_ip: Option<IpAddr>,
+    /// Whether the connection used TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+    /// Set when the request came through a VPC endpoint.
+    pub vpc: Option<VpcOrigin>,
+}
+
+/// The VPC endpoint a request came through.
+#[derive(Debug, Clone)]
+pub struct VpcOrigin {
+    /// `aws:SourceVpc`.
+    pub vpc_id: String,
+    /// `aws:SourceVpce`.
+    pub endpoint_id: String,
+    /// `aws:VpcSourceIp`: the caller's private address.
+    pub source_ip: Option<IpAddr>,
+    /// The endpoint's policies (the default endpoint policy allows everything).
+    pub policies: Vec<CompiledPolicy>,
+}
+
+/// Decides checks for one authenticated caller.
+pub struct IamAuthorizer<'a> {
+    pub directory: &'a Directory,
+    pub organizations: &'a Organizations,
+    pub caller: &'a Caller,
+    pub session_policies: &'a [CompiledPolicy],
+    pub origin: &'a Origin,
+    pub region: &'a str,
+    /// The resource-based policy of the resource the checks are about (a role's trust policy
+    /// for `sts:AssumeRole`, a table's policy), if it has one.
+    pub resource_policy: Option<&'a CompiledPolicy>,
+}
+
+impl IamAuthorizer<'_> {
+    /// The request context of one check: the caller's keys, the request's global keys, and the
+    /// operation's own keys.
+    fn context(&self, check: &Check) -> RequestContext {
+        let mut ctx = self.caller.request_context(&check.action, &check.resource);
+        ctx.insert("aws:RequestedRegion", self.region);
+        ctx.insert(
+            "aws:SecureTransport",
+            if self.origin.secure_transport {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        ctx.insert("aws:ViaAWSService", "false");
+        ctx.insert("aws:PrincipalIsAWSService", "false");
+        match &self.origin.vpc {
+            Some(vpc) => {
+                ctx.insert("aws:SourceVpc", vpc.vpc_id.as_str());
+                ctx.insert("aws:SourceVpce", vpc.endpoint_id.as_str());
+                if let Some(ip) = vpc.source_ip {
+                    ctx.insert("aws:VpcSourceIp", ip.to_string());
+                }
+            }
+            None => {
+                if let Some(ip) = self.origin.source_ip {
+                    ctx.insert("aws:SourceIp", ip.to_string());
+                }
+            }
+        }
+        if let Some(org) = self.organizations.principal_org_id(&self.caller.account) {
+            ctx.insert("aws:PrincipalOrgID", org);
+        }
+        if let Some(path) = self.organizations.org_paths(&self.caller.account) {
+            ctx.insert("aws:PrincipalOrgPaths", vec![path]);
+        }
+        for (k, v) in &check.resource_tags {
+            ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+        }
+        for (k, v) in &check.keys {
+            ctx.insert(k, v.clone());
+        }
+        ctx
+    }
+}
+
+impl Authorizer for IamAuthorizer<'_> {
+    fn authorize(&self, checks: &[Check]) -> Result<(), ApiError> {
+        let policies = self.directory.principal_policies(&self.caller.entity);
+        let scps = self.organizations.scp_chain(&self.caller.account);
+        let principal_org = self.organizations.principal_org_id(&self.caller.account);
+        let no_endpoint: &[CompiledPolicy] = &[];
+        let endpoint_policies = self
+            .origin
+            .vpc
+            .as_ref()
+            .map_or(no_endpoint, |v| &v.policies);
+        for check in checks {
+            let ctx = self.context(check);
+            let resource_account = ctx
+                .resource_account()
+                .unwrap_or(&self.caller.account)
+                .to_string();
+            let rcps = self.organizations.rcp_chain(&resource_account);
+            let set = PolicySet {
+                identity: &policies.identity,
+                permissions_boundary: policies.boundary.as_ref(),
+                session_policies: self.session_policies,
+                resource_policy: self.resource_policy,
+                endpoint_policies,
+                scps: scps.as_deref().unwrap_or(&[]),
+                rcps: rcps.as_deref().unwrap_or(&[]),
+                principal_in_management_account: self
+                    .organizations
+                    .is_management_account(&self.caller.account),
+                resource_in_management_account: self
+                    .organizations
+                    .is_management_account(&resource_account),
+                same_organization: principal_org.is_some()
+                    && principal_org == self.organizations.principal_org_id(&resource_account),
+            };
+            let decision = set.evaluate(&ctx);
+            if !decision.is_allowed() {
+                let message = decision.message(&ctx).unwrap_or_else(|| {
+                    format!(
+                        "User: {} is not authorized to perform: {} on resource: {}",
+                        self.caller.arn, check.action, check.resource
+                    )
+                });
+                tracing::info!(caller = %self.caller.arn, action = %check.action, resource = %check.resource, %message, "denied");
+                return Err(ApiError::new(ErrorKind::AccessDenied, message));
+            }
+        }
+        Ok(())
+    }
+}

@@ -246,6 +246,7 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
         "table": args.table,
         "client_cpus": args.client_cpu,
         "client_threads": threads,
+        "machine": machine_facts(),
     });
 
     let report = runtime.block_on(async {
@@ -342,6 +343,26 @@ fn ceiling_body(shape: &Shape) -> Bytes {
         }})
         .to_string(),
     )
+}
+
+/// What the numbers depend on: CPU count and model, and how busy the machine was before the run
+/// (the load average of other work skews every figure).
+fn machine_facts() -> serde_json::Value {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        });
+    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| {
+        l.split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+    });
+    json!({ "cpus": cpus, "cpu_model": model, "load_average_1min": load })
 }
 
 /// A progress note on standard error (the results go to standard output).

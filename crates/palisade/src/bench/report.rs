@@ -99,6 +99,14 @@ impl Report {
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "endpoint: {}", self.endpoint);
+        let machine = &self.settings["machine"];
+        let _ = writeln!(
+            out,
+            "machine:  {} CPUs, {}; load average {} before the run",
+            machine["cpus"],
+            machine["cpu_model"].as_str().unwrap_or("unknown CPU"),
+            machine["load_average_1min"]
+        );
         if let Some(server) = &self.server {
             let _ = writeln!(
                 out,

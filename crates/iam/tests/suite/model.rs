@@ -2,7 +2,7 @@
 //! decision procedure, on generated policies without conditions or variables.
 
 use palisade_iam::{
-    CompiledPolicy, Outcome, OwnedPolicySet, PolicyType, Principal, RequestContext,
+    CompiledPolicy, ContextValue, Outcome, OwnedPolicySet, PolicyType, Principal, RequestContext,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -47,6 +47,55 @@ struct St {
     action: &'static str,
     resource: &'static str,
     grantee: &'static str,
+    condition: u8,
+}
+
+/// The conditions a generated statement may carry (index 0: none).
+const CONDITIONS: usize = 6;
+
+fn condition_json(c: u8) -> Option<Value> {
+    Some(match c {
+        1 => json!({"StringEquals": {"aws:SourceVpc": "vpc-1"}}),
+        2 => json!({"StringNotEquals": {"aws:SourceVpc": "vpc-1"}}),
+        3 => json!({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-2"}}),
+        4 => json!({"ForAnyValue:StringEquals": {"dynamodb:LeadingKeys": "a"}}),
+        5 => json!({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": "a"}}),
+        _ => return None,
+    })
+}
+
+/// The request keys: `aws:SourceVpc` and `dynamodb:LeadingKeys` (None = absent).
+#[derive(Debug, Clone)]
+struct Keys {
+    vpc: Option<&'static str>,
+    leading: Option<Vec<&'static str>>,
+}
+
+/// The documented condition rules: absent key -> positive false, negated true, IfExists
+/// true, ForAllValues true, ForAnyValue false.
+fn holds(c: u8, k: &Keys) -> bool {
+    let leading = k.leading.as_ref().filter(|v| !v.is_empty());
+    match c {
+        1 => k.vpc == Some("vpc-1"),
+        2 => k.vpc != Some("vpc-1"),
+        3 => k.vpc.is_none_or(|v| v == "vpc-2"),
+        4 => leading.is_some_and(|v| v.contains(&"a")),
+        5 => leading.is_none_or(|v| v.iter().all(|x| *x == "a")),
+        _ => true,
+    }
+}
+
+fn keys() -> impl Strategy<Value = Keys> {
+    (
+        prop::option::of(prop::sample::select(&["vpc-1", "vpc-2"][..])),
+        prop::option::of(prop::sample::select(vec![
+            vec![],
+            vec!["a"],
+            vec!["a", "b"],
+            vec!["b"],
+        ])),
+    )
+        .prop_map(|(vpc, leading)| Keys { vpc, leading })
 }
 
 fn st() -> impl Strategy<Value = St> {
@@ -56,19 +105,26 @@ fn st() -> impl Strategy<Value = St> {
         prop::sample::select(ACTION_PATTERNS),
         prop::sample::select(RESOURCE_PATTERNS),
         prop::sample::select(GRANTEES),
+        0..CONDITIONS as u8,
     )
-        .prop_map(|(allow, not_action, action, resource, grantee)| St {
-            allow,
-            not_action,
-            action,
-            resource,
-            grantee,
-        })
+        .prop_map(
+            |(allow, not_action, action, resource, grantee, condition)| St {
+                allow,
+                not_action,
+                action,
+                resource,
+                grantee,
+                condition,
+            },
+        )
 }
 
 fn json_of(s: &St, with_principal: bool) -> Value {
     let mut v = json!({"Effect": if s.allow { "Allow" } else { "Deny" }, "Resource": s.resource});
     v[if s.not_action { "NotAction" } else { "Action" }] = json!(s.action);
+    if let Some(c) = condition_json(s.condition) {
+        v["Condition"] = c;
+    }
     if with_principal {
         v["Principal"] = if s.grantee == "*" {
             json!("*")
@@ -96,9 +152,9 @@ fn like(p: &str, t: &str) -> bool {
     )
 }
 
-fn covers(s: &St, action: &str, resource: &str) -> bool {
+fn covers(s: &St, action: &str, resource: &str, k: &Keys) -> bool {
     let a = like(&s.action.to_lowercase(), &action.to_lowercase());
-    a != s.not_action && like(s.resource, resource)
+    a != s.not_action && like(s.resource, resource) && holds(s.condition, k)
 }
 
 fn account(arn: &str) -> &str {
@@ -130,6 +186,7 @@ fn names(grantee: &str, caller: &str) -> u8 {
 
 /// The documented procedure, written independently of the crate.
 fn model(
+    k: &Keys,
     identity: &[St],
     resource: &[St],
     scp: &[St],
@@ -137,11 +194,11 @@ fn model(
     action: &str,
     res: &str,
 ) -> Outcome {
-    let id = identity.iter().filter(|s| covers(s, action, res));
+    let id = identity.iter().filter(|s| covers(s, action, res, k));
     let rp = resource
         .iter()
-        .filter(|s| covers(s, action, res) && names(s.grantee, caller) > 0);
-    let sc = scp.iter().filter(|s| covers(s, action, res));
+        .filter(|s| covers(s, action, res, k) && names(s.grantee, caller) > 0);
+    let sc = scp.iter().filter(|s| covers(s, action, res, k));
     if id
         .clone()
         .chain(rp.clone())
@@ -189,6 +246,7 @@ proptest! {
         caller in prop::sample::select(CALLERS),
         action in prop::sample::select(ACTIONS),
         res in prop::sample::select(RESOURCES),
+        k in keys(),
     ) {
         let mut scp_level = vec![json!({"Effect": "Allow", "Action": "*", "Resource": "*"})];
         scp_level.extend(scp.iter().map(|s| json_of(s, false)));
@@ -202,8 +260,14 @@ proptest! {
             scps: vec![vec![compile(scp_level, PolicyType::Scp)]],
             ..OwnedPolicySet::default()
         };
-        let ctx = RequestContext::new(Principal::parse(caller).unwrap(), action, res);
+        let mut ctx = RequestContext::new(Principal::parse(caller).unwrap(), action, res);
+        if let Some(v) = k.vpc {
+            ctx.insert("aws:SourceVpc", v);
+        }
+        if let Some(l) = &k.leading {
+            ctx.insert("dynamodb:LeadingKeys", ContextValue::Multi(l.iter().map(|x| (*x).to_owned()).collect()));
+        }
         let got = set.as_set().evaluate(&ctx).outcome;
-        prop_assert_eq!(got, model(&identity, &resource, &scp, caller, action, res));
+        prop_assert_eq!(got, model(&k, &identity, &resource, &scp, caller, action, res));
     }
 }

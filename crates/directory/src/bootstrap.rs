@@ -144,6 +144,12 @@ fn tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+fn is_invalid_principal(e: &DirectoryError) -> bool {
+    e.code() == Some(ErrorCode::MalformedPolicyDocument)
+        && e.aws_message()
+            .is_some_and(|m| m.starts_with("Invalid principal"))
+}
+
 fn tags_match(have: &[Tag], want: &BTreeMap<String, String>) -> bool {
     want.iter()
         .all(|(k, v)| have.iter().any(|t| t.key == *k && t.value == *v))
@@ -392,60 +398,91 @@ impl Directory {
             }
         }
 
-        for r in &spec.roles {
-            let boundary = r.permissions_boundary.as_deref().map(&resolve);
-            match self.get_role(acct, &r.name) {
-                Err(_) => {
-                    let input = CreateRoleInput {
-                        name: r.name.clone(),
-                        path: r.path.clone(),
-                        trust_policy: text(&r.trust_policy),
-                        description: r.description.clone(),
-                        max_session_duration: r.max_session_duration,
-                        tags: tags(&r.tags),
-                        permissions_boundary: boundary,
-                    };
-                    self.create_role(acct, &input).await?;
-                    log.push(format!("created role {}", r.name));
-                }
-                Ok(have) => {
-                    if !same_doc(&have.trust_policy, &r.trust_policy) {
-                        self.update_assume_role_policy(acct, &r.name, &text(&r.trust_policy))
-                            .await?;
-                        log.push(format!("updated the trust policy of role {}", r.name));
+        // Roles may trust each other: retry those whose trust policy names a role not created
+        // yet until no pass makes progress.
+        let mut pending: Vec<&BootstrapRole> = spec.roles.iter().collect();
+        while !pending.is_empty() {
+            let mut next = Vec::new();
+            let mut last_err = None;
+            for r in pending.iter().copied() {
+                match self.apply_role(acct, r, &resolve, &mut log).await {
+                    Ok(()) => {}
+                    Err(e) if is_invalid_principal(&e) => {
+                        next.push(r);
+                        last_err = Some(e);
                     }
-                    let max = r.max_session_duration.unwrap_or(have.max_session_duration);
-                    let desc_differs = r.description.is_some() && r.description != have.description;
-                    if max != have.max_session_duration || desc_differs {
-                        self.update_role(acct, &r.name, r.description.as_deref(), Some(max))
-                            .await?;
-                        log.push(format!("updated role {}", r.name));
-                    }
-                    if !tags_match(&have.tags, &r.tags) {
-                        self.tag_role(acct, &r.name, &tags(&r.tags)).await?;
-                        log.push(format!("tagged role {}", r.name));
-                    }
-                    if let Some(b) = &boundary
-                        && have.boundary.as_deref() != Some(b.as_str())
-                    {
-                        self.put_permissions_boundary(PolicyOwner::Role, acct, &r.name, b)
-                            .await?;
-                        log.push(format!("set the boundary of role {}", r.name));
-                    }
+                    Err(e) => return Err(e),
                 }
             }
-            self.sync_policies(
-                PolicyOwner::Role,
-                acct,
-                &r.name,
-                &r.inline_policies,
-                &r.managed_policies,
-                &resolve,
-                &mut log,
-            )
-            .await?;
+            if next.len() == pending.len()
+                && let Some(e) = last_err
+            {
+                return Err(e);
+            }
+            pending = next;
         }
         Ok(log)
+    }
+
+    async fn apply_role(
+        &self,
+        acct: &str,
+        r: &BootstrapRole,
+        resolve: &(dyn Fn(&str) -> String + Sync),
+        log: &mut Vec<String>,
+    ) -> Result<()> {
+        let boundary = r.permissions_boundary.as_deref().map(resolve);
+        match self.get_role(acct, &r.name) {
+            Err(_) => {
+                let input = CreateRoleInput {
+                    name: r.name.clone(),
+                    path: r.path.clone(),
+                    trust_policy: text(&r.trust_policy),
+                    description: r.description.clone(),
+                    max_session_duration: r.max_session_duration,
+                    tags: tags(&r.tags),
+                    permissions_boundary: boundary,
+                };
+                self.create_role(acct, &input).await?;
+                log.push(format!("created role {}", r.name));
+            }
+            Ok(have) => {
+                if !same_doc(&have.trust_policy, &r.trust_policy) {
+                    self.update_assume_role_policy(acct, &r.name, &text(&r.trust_policy))
+                        .await?;
+                    log.push(format!("updated the trust policy of role {}", r.name));
+                }
+                let max = r.max_session_duration.unwrap_or(have.max_session_duration);
+                let desc_differs = r.description.is_some() && r.description != have.description;
+                if max != have.max_session_duration || desc_differs {
+                    self.update_role(acct, &r.name, r.description.as_deref(), Some(max))
+                        .await?;
+                    log.push(format!("updated role {}", r.name));
+                }
+                if !tags_match(&have.tags, &r.tags) {
+                    self.tag_role(acct, &r.name, &tags(&r.tags)).await?;
+                    log.push(format!("tagged role {}", r.name));
+                }
+                if let Some(b) = &boundary
+                    && have.boundary.as_deref() != Some(b.as_str())
+                {
+                    self.put_permissions_boundary(PolicyOwner::Role, acct, &r.name, b)
+                        .await?;
+                    log.push(format!("set the boundary of role {}", r.name));
+                }
+            }
+        }
+        self.sync_policies(
+            PolicyOwner::Role,
+            acct,
+            &r.name,
+            &r.inline_policies,
+            &r.managed_policies,
+            resolve,
+            log,
+        )
+        .await?;
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -33,6 +33,8 @@ pub enum EntityRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
     /// Unix seconds.
+    pub issued: i64,
+    /// Unix seconds.
     pub expires: i64,
     pub session_tags: Vec<Tag>,
     /// Lower-cased.
@@ -103,9 +105,10 @@ impl Caller {
     }
 
     /// A request context for `action` on `resource` with the caller's global keys filled in:
-    /// `aws:userid`, `aws:username`, `aws:PrincipalTag/K`, `aws:SourceIdentity`,
-    /// `aws:TokenIssueTime`-free session facts, `aws:CurrentTime`, `aws:EpochTime`,
-    /// `aws:SecureTransport` is left to the caller.
+    /// `aws:userid`, `aws:username`, `aws:PrincipalTag/K`, for sessions `aws:SourceIdentity`,
+    /// `aws:TokenIssueTime` and `aws:MultiFactorAuthPresent`, and `aws:CurrentTime`,
+    /// `aws:EpochTime`. Network keys (`aws:SourceIp`, `aws:SecureTransport`, ...) are the
+    /// caller's to add.
     pub fn request_context(&self, action: &str, resource: &str) -> RequestContext {
         let mut ctx = RequestContext::new(self.iam_principal(), action, resource);
         ctx.insert("aws:userid", self.user_id.as_str());
@@ -115,10 +118,12 @@ impl Caller {
         for t in &self.tags {
             ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
         }
-        if let Some(s) = &self.session
-            && let Some(si) = &s.source_identity
-        {
-            ctx.insert("aws:SourceIdentity", si.as_str());
+        if let Some(s) = &self.session {
+            if let Some(si) = &s.source_identity {
+                ctx.insert("aws:SourceIdentity", si.as_str());
+            }
+            ctx.insert("aws:TokenIssueTime", crate::model::iso8601(s.issued));
+            ctx.insert("aws:MultiFactorAuthPresent", "false");
         }
         let now = time::OffsetDateTime::now_utc();
         ctx.insert(
@@ -248,6 +253,7 @@ impl Directory {
         }
         let s = st.sessions.get(akid)?;
         let info = SessionInfo {
+            issued: s.rec.created,
             expires: s.rec.expires,
             session_tags: s.rec.session_tags.clone(),
             transitive_tag_keys: s.rec.transitive_tag_keys.clone(),

@@ -217,7 +217,7 @@ impl Directory {
         document: &str,
     ) -> Result<()> {
         validate::name("policyName", policy_name, 128)?;
-        validate::identity_document(document)?;
+        validate::inline_document(document)?;
         self.mutate(|st| {
             let mut e = Entity::load(st, owner, account, entity)?;
             let list = e.inline();

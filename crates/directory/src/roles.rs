@@ -2,7 +2,7 @@
 
 use palisade_iam::PolicyType;
 
-use crate::error::{Result, conflict, exists, invalid, no_such};
+use crate::error::{Result, conflict, exists, invalid, malformed, no_such};
 use crate::model::{Role, Tag, now};
 use crate::store::{Change, State};
 use crate::users::new_id;
@@ -20,6 +20,27 @@ pub struct CreateRoleInput {
     pub max_session_duration: Option<u32>,
     pub tags: Vec<Tag>,
     pub permissions_boundary: Option<String>,
+}
+
+/// IAM resolves the users and roles a trust policy names when it is stored and rejects the
+/// document if one does not exist (checked for the role's own account, the one Palisade
+/// knows completely).
+fn check_trust(st: &State, account: &str, role_name: &str, text: &str) -> Result<()> {
+    let policy = validate::document(text, PolicyType::Trust)?;
+    for arn in validate::local_principals(&policy, account) {
+        let rest = arn.rsplit('/').next().unwrap_or_default();
+        let found = if arn.contains(":user/") {
+            st.user(account, rest).is_some_and(|u| u.arn() == arn)
+        } else {
+            rest.eq_ignore_ascii_case(role_name)
+                || st.role(account, rest).is_some_and(|r| r.arn() == arn)
+        };
+        if !found {
+            let p = format!("\"AWS\":\"{arn}\"");
+            return Err(malformed(format!("Invalid principal in policy: {p}")));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn role_not_found(name: &str) -> crate::DirectoryError {
@@ -69,6 +90,7 @@ impl Directory {
             if let Some(b) = &input.permissions_boundary {
                 crate::policies::check_boundary(st, b)?;
             }
+            check_trust(st, account, &input.name, &input.trust_policy)?;
             let role = Role {
                 account: account.to_owned(),
                 path,
@@ -117,6 +139,7 @@ impl Directory {
         validate::document(trust_policy, PolicyType::Trust)?;
         self.mutate(|st| {
             let mut r = get_role(st, account, name)?.clone();
+            check_trust(st, account, &r.name, trust_policy)?;
             r.trust_policy = trust_policy.to_owned();
             Ok((vec![Change::role(&r)], ()))
         })

@@ -15,6 +15,10 @@ use crate::crypto::{Keyring, Secret};
 use crate::error::{DirectoryError, Result};
 use crate::model::{AccessKeyRecord, Group, ManagedPolicy, Role, SessionRecord, User, now};
 
+/// How long an expired session stays known, so that its use is answered with ExpiredToken
+/// rather than as an unknown key.
+pub(crate) const EXPIRED_GRACE: i64 = 3600;
+
 /// The first byte of every directory key.
 pub(crate) const PREFIX: u8 = 0x20;
 
@@ -225,8 +229,8 @@ fn parse<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> 
     })
 }
 
-/// Reads every directory record into memory, decrypting secrets. Expired sessions are not
-/// loaded.
+/// Reads every directory record into memory, decrypting secrets. Sessions that expired more
+/// than [`EXPIRED_GRACE`] ago are not loaded.
 pub(crate) fn load(storage: &dyn Storage, keyring: &Keyring) -> Result<State> {
     let snap = storage.snapshot()?;
     let start = [PREFIX];
@@ -250,7 +254,7 @@ pub(crate) fn load(storage: &dyn Storage, keyring: &Keyring) -> Result<State> {
             }
             Some(b's') => {
                 let rec: SessionRecord = parse(&k, &v)?;
-                if rec.expires > now {
+                if rec.expires > now - EXPIRED_GRACE {
                     sessions.push(rec);
                 }
             }

@@ -112,7 +112,7 @@ fn new_token() -> Secret {
 fn expired(st: &State, now: i64) -> Vec<Change> {
     st.sessions
         .iter()
-        .filter(|(_, s)| s.rec.expires <= now)
+        .filter(|(_, s)| s.rec.expires <= now - crate::store::EXPIRED_GRACE)
         .take(100)
         .map(|(id, _)| Change::Session(id.clone(), None))
         .collect()

@@ -174,6 +174,38 @@ pub(crate) fn document(text: &str, ty: PolicyType) -> Result<Policy> {
     })
 }
 
+/// Parses an inline policy: only the aggregate size per entity limits it, so the document
+/// size limit of managed policies does not apply.
+pub(crate) fn inline_document(text: &str) -> Result<Policy> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| malformed("Syntax errors in policy."))?;
+    Policy::from_json(&value, PolicyType::Identity).map_err(|e| match e.errors.first() {
+        Some(f) => malformed(f.message.clone()),
+        None => malformed("Syntax errors in policy."),
+    })
+}
+
+/// The IAM user and role ARNs of `account` named in the `AWS` principals of a policy.
+pub(crate) fn local_principals(policy: &Policy, account: &str) -> Vec<String> {
+    let prefix = format!("arn:aws:iam::{account}:");
+    let mut out = Vec::new();
+    for st in &policy.statements {
+        let Some(palisade_iam::PrincipalClause::Principal(palisade_iam::Principals::Listed(m))) =
+            &st.principal
+        else {
+            continue;
+        };
+        for a in &m.aws {
+            if let Some(res) = a.strip_prefix(&prefix)
+                && (res.starts_with("user/") || res.starts_with("role/"))
+            {
+                out.push(a.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The size IAM counts for a document: characters other than whitespace.
 pub(crate) fn counted_size(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()

@@ -2,6 +2,7 @@
 //! picks a storage backend.
 
 mod bench;
+mod bootstrap;
 mod cli_policy;
 mod identity_setup;
 mod serve;

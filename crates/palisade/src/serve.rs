@@ -49,6 +49,10 @@ pub struct ServeArgs {
         default_value = "./palisade-master.key"
     )]
     pub master_key_file: PathBuf,
+    /// A declarative seed of the organization and identities (JSON, see docs), applied at
+    /// every start; applying it again changes nothing.
+    #[arg(long, env = "PALISADE_BOOTSTRAP")]
+    pub bootstrap: Option<PathBuf>,
 }
 
 /// How long a client may take to send a request's headers (slow clients hold a connection).
@@ -114,6 +118,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         &args.account,
     )
     .await?;
+    if let Some(path) = &args.bootstrap {
+        let file = crate::bootstrap::read(path)?;
+        crate::bootstrap::apply(
+            &file,
+            &identity.directory,
+            &identity.organizations,
+            &args.account,
+        )
+        .await?;
+        tracing::info!(path = %path.display(), "applied the bootstrap file");
+    }
     let engine = Engine::open(
         storage,
         EngineConfig {

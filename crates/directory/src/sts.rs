@@ -425,3 +425,53 @@ impl Directory {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AdminKey;
+    use crate::store::EXPIRED_GRACE;
+
+    #[tokio::test]
+    async fn expired_sessions_are_reported_then_purged() {
+        let d = Directory::in_memory();
+        let (id, _) = d
+            .ensure_admin("111122223333", AdminKey::Generate)
+            .await
+            .unwrap()
+            .unwrap();
+        let caller = d.lookup_access_key(&id).unwrap().caller;
+        let owner = SessionOwner::User {
+            user_name: "admin".into(),
+        };
+        let s = d
+            .issue(
+                "111122223333",
+                owner,
+                0,
+                None,
+                vec![],
+                vec![],
+                vec![],
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+        let akid = s.credentials.access_key_id.clone();
+        // Expired, but still known, so the caller can answer ExpiredToken.
+        let k = d.lookup_access_key(&akid).unwrap();
+        assert!(k.is_expired(now()));
+        assert_eq!(k.caller.kind, PrincipalKind::User);
+        assert!(k.caller.session.is_some());
+        d.get_session_token(&caller, None).await.unwrap();
+        assert!(
+            d.lookup_access_key(&akid).is_some(),
+            "kept during the grace period"
+        );
+        // Past the grace period the next issued session purges it.
+        d.state.write().sessions.get_mut(&akid).unwrap().rec.expires = now() - EXPIRED_GRACE - 1;
+        d.get_session_token(&caller, Some(900)).await.unwrap();
+        assert!(d.lookup_access_key(&akid).is_none());
+    }
+}

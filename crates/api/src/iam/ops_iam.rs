@@ -132,6 +132,8 @@ pub(crate) fn required(
         p.get("PolicySourceArn").map(str::to_owned)
     } else if action == "CreatePolicy" {
         p.get("PolicyName").map(|n| arn(acct, "policy", path, n))
+    } else if action == "ListGroupsForUser" {
+        user()
     } else if action.contains("Group") {
         group()
     } else if action.contains("Role") {

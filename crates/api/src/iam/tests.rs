@@ -642,6 +642,18 @@ async fn required_actions_name_the_resource() {
     );
     assert_eq!(req("Action=ListUsers").unwrap().resource, "*");
     assert_eq!(
+        req("Action=ListGroupsForUser&UserName=bob")
+            .unwrap()
+            .resource,
+        "arn:aws:iam::111122223333:user/p/bob"
+    );
+    assert_eq!(
+        req("Action=CreatePolicyVersion&PolicyArn=arn:aws:iam::111122223333:policy/P")
+            .unwrap()
+            .resource,
+        "arn:aws:iam::111122223333:policy/P"
+    );
+    assert_eq!(
         req("Action=GetPolicy&PolicyArn=arn:aws:iam::111122223333:policy/P").unwrap(),
         RequiredAction {
             action: "iam:GetPolicy".into(),

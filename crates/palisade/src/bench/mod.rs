@@ -65,7 +65,8 @@ pub struct BenchArgs {
     /// Keep the table after the run (it is deleted when the benchmark created it).
     #[arg(long)]
     pub keep_table: bool,
-    /// Access key id to sign with.
+    /// Access key id to sign with (a server the benchmark starts gets it as its administrator's
+    /// key: 16 to 128 letters and digits).
     #[arg(
         long,
         env = "AWS_ACCESS_KEY_ID",
@@ -104,7 +105,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub client_threads: Option<usize>,
     /// Data directory of the server the benchmark starts (default: a temporary directory,
-    /// removed afterwards).
+    /// removed afterwards). For benchmark data only: the server is started with a fixed,
+    /// public key-encryption key.
     #[arg(long)]
     pub server_data_dir: Option<PathBuf>,
 }
@@ -184,7 +186,11 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
     let credentials = Credentials {
         access_key_id: args.access_key.clone(),
         secret_access_key: args.secret_key.clone(),
-        session_token: args.session_token.clone(),
+        // A server the benchmark starts knows the key as its administrator's long-term key.
+        session_token: args
+            .session_token
+            .clone()
+            .filter(|_| args.endpoint.is_some()),
     };
     let shape = Arc::new(Shape::new(
         args.table.clone(),
@@ -228,6 +234,8 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
         None => Some(ChildServer::start(
             args.server_data_dir.as_deref(),
             args.server_cpu.as_deref(),
+            &args.access_key,
+            &args.secret_key,
         )?),
     };
     let url = match (&args.endpoint, &child) {

@@ -20,6 +20,10 @@ use hyper_util::rt::TokioIo;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the child may take to exit after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+/// The key-encryption key of the servers the benchmark starts (base64 of 32 bytes). It is public:
+/// such a server holds benchmark data and the benchmark's own key only, and a fixed key lets a
+/// `--server-data-dir` be reused across runs.
+const BENCH_MASTER_KEY: &str = "YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE=";
 
 /// Pins the calling thread (and the threads it starts later) to `cpus` (a `taskset -c` list).
 pub fn pin_current_thread(cpus: &str) -> Result<(), String> {
@@ -81,8 +85,14 @@ impl std::fmt::Debug for ChildServer {
 impl ChildServer {
     /// Starts `palisade serve` (this very binary) on a free loopback port and waits for its
     /// listening line. `data_dir` `None` uses a fresh directory under the system's temporary
-    /// directory, removed afterwards.
-    pub fn start(data_dir: Option<&Path>, cpus: Option<&str>) -> Result<Self, String> {
+    /// directory, removed afterwards. The server's administrator gets the key
+    /// `access_key_id`/`secret_access_key`, so requests signed with it are allowed everything.
+    pub fn start(
+        data_dir: Option<&Path>,
+        cpus: Option<&str>,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Result<Self, String> {
         let exe =
             std::env::current_exe().map_err(|e| format!("cannot find the palisade binary: {e}"))?;
         let (data_dir, remove_data_dir) = match data_dir {
@@ -107,6 +117,10 @@ impl ChildServer {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
+        command
+            .env("PALISADE_ADMIN_ACCESS_KEY_ID", access_key_id)
+            .env("PALISADE_ADMIN_SECRET_ACCESS_KEY", secret_access_key)
+            .env("PALISADE_MASTER_KEY", BENCH_MASTER_KEY);
         if std::env::var_os("RUST_LOG").is_none() {
             // Per-request logging would measure the terminal, not the server.
             command.env("RUST_LOG", "warn");

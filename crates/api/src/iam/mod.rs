@@ -141,6 +141,10 @@ pub struct RequiredAction {
     pub action: String,
     /// The resource ARN (or `*`).
     pub resource: String,
+    /// Condition keys of the request to add to the request context: `aws:RequestTag/K`,
+    /// `aws:TagKeys`, `aws:ResourceTag/K` and `iam:ResourceTag/K` of the user or role,
+    /// `iam:PermissionsBoundary`, `iam:PolicyARN`.
+    pub context: Vec<(String, palisade_iam::ContextValue)>,
 }
 
 /// The seam for authorization: which action and resource the lead must authorize for this

@@ -2,6 +2,7 @@
 //! every IAM action.
 
 use palisade_directory::{Caller, CreateRoleInput, Directory, parse_key_status};
+use palisade_iam::ContextValue;
 
 use super::form::{Params, paginate};
 use super::shapes;
@@ -105,33 +106,34 @@ pub(crate) fn required(
     let user = || {
         let name = user_or_caller(p, caller).ok()?;
         Some(match dir.get_user(acct, name) {
-            Ok(u) => u.arn(),
-            Err(_) => arn(acct, "user", path, name),
+            Ok(u) => (u.arn(), u.tags),
+            Err(_) => (arn(acct, "user", path, name), Vec::new()),
         })
     };
     let group = || {
         let name = p.get("GroupName")?;
         Some(match dir.get_group(acct, name) {
-            Ok((g, _)) => g.arn(),
-            Err(_) => arn(acct, "group", path, name),
+            Ok((g, _)) => (g.arn(), Vec::new()),
+            Err(_) => (arn(acct, "group", path, name), Vec::new()),
         })
     };
     let role = || {
         let name = p.get("RoleName")?;
         Some(match dir.get_role(acct, name) {
-            Ok(r) => r.arn(),
-            Err(_) => arn(acct, "role", path, name),
+            Ok(r) => (r.arn(), r.tags),
+            Err(_) => (arn(acct, "role", path, name), Vec::new()),
         })
     };
+    let plain = |a: Option<String>| a.map(|a| (a, Vec::new()));
     let resource = if matches!(
         action,
         "ListUsers" | "ListGroups" | "ListRoles" | "ListPolicies" | "SimulateCustomPolicy"
     ) {
-        Some("*".to_owned())
+        plain(Some("*".to_owned()))
     } else if action == "SimulatePrincipalPolicy" {
-        p.get("PolicySourceArn").map(str::to_owned)
+        plain(p.get("PolicySourceArn").map(str::to_owned))
     } else if action == "CreatePolicy" {
-        p.get("PolicyName").map(|n| arn(acct, "policy", path, n))
+        plain(p.get("PolicyName").map(|n| arn(acct, "policy", path, n)))
     } else if action == "ListGroupsForUser" {
         user()
     } else if action.contains("Group") {
@@ -141,11 +143,49 @@ pub(crate) fn required(
     } else if action.contains("User") || action.contains("AccessKey") {
         user()
     } else {
-        p.get("PolicyArn").map(str::to_owned)
+        plain(p.get("PolicyArn").map(str::to_owned))
     };
+    let (resource, resource_tags) = resource.unwrap_or_else(|| ("*".to_owned(), Vec::new()));
+    // Condition keys IAM sets for these actions (Service Authorization Reference).
+    let mut context: Vec<(String, ContextValue)> = Vec::new();
+    for t in &resource_tags {
+        context.push((
+            format!("aws:ResourceTag/{}", t.key),
+            t.value.as_str().into(),
+        ));
+        context.push((
+            format!("iam:ResourceTag/{}", t.key),
+            t.value.as_str().into(),
+        ));
+    }
+    if let Some(b) = p.get("PermissionsBoundary") {
+        context.push(("iam:PermissionsBoundary".to_owned(), b.into()));
+    }
+    if (action.starts_with("Attach") || action.starts_with("Detach"))
+        && let Some(a) = p.get("PolicyArn")
+    {
+        context.push(("iam:PolicyARN".to_owned(), a.into()));
+    }
+    let tags = p.tags("Tags");
+    if !tags.is_empty() {
+        for t in &tags {
+            context.push((format!("aws:RequestTag/{}", t.key), t.value.as_str().into()));
+        }
+        let keys: Vec<String> = tags.into_iter().map(|t| t.key).collect();
+        context.push(("aws:TagKeys".to_owned(), keys.into()));
+    }
+    let untag: Vec<String> = p
+        .list("TagKeys", "")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if !untag.is_empty() {
+        context.push(("aws:TagKeys".to_owned(), untag.into()));
+    }
     Some(RequiredAction {
         action: format!("iam:{action}"),
-        resource: resource.unwrap_or_else(|| "*".to_owned()),
+        resource,
+        context,
     })
 }
 

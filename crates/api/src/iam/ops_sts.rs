@@ -15,10 +15,12 @@ pub(crate) fn required(caller: &Caller, action: &str, p: &Params<'_>) -> Option<
         "AssumeRole" => Some(RequiredAction {
             action: "sts:AssumeRole".to_owned(),
             resource: p.get("RoleArn").unwrap_or("*").to_owned(),
+            context: Vec::new(),
         }),
         "GetSessionToken" => Some(RequiredAction {
             action: "sts:GetSessionToken".to_owned(),
             resource: "*".to_owned(),
+            context: Vec::new(),
         }),
         _ => None,
     }

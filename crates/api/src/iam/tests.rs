@@ -617,7 +617,8 @@ async fn required_actions_name_the_resource() {
         req("Action=CreateUser&UserName=carol&Path=%2Fx%2F").unwrap(),
         RequiredAction {
             action: "iam:CreateUser".into(),
-            resource: "arn:aws:iam::111122223333:user/x/carol".into()
+            resource: "arn:aws:iam::111122223333:user/x/carol".into(),
+            context: Vec::new(),
         }
     );
     assert_eq!(
@@ -657,8 +658,38 @@ async fn required_actions_name_the_resource() {
         req("Action=GetPolicy&PolicyArn=arn:aws:iam::111122223333:policy/P").unwrap(),
         RequiredAction {
             action: "iam:GetPolicy".into(),
-            resource: "arn:aws:iam::111122223333:policy/P".into()
+            resource: "arn:aws:iam::111122223333:policy/P".into(),
+            context: Vec::new(),
         }
+    );
+    // Condition keys: request tags, resource tags, boundary, policy ARN.
+    iam(
+        &dir,
+        &admin,
+        "Action=TagUser&UserName=bob&Tags.member.1.Key=team&Tags.member.1.Value=blue",
+    )
+    .await;
+    let r = req("Action=TagUser&UserName=bob&Tags.member.1.Key=env&Tags.member.1.Value=dev&PermissionsBoundary=arn:aws:iam::111122223333:policy/B").unwrap();
+    let has =
+        |k: &str, v: palisade_iam::ContextValue| r.context.iter().any(|(a, b)| a == k && *b == v);
+    assert!(has("aws:ResourceTag/team", "blue".into()));
+    assert!(has("iam:ResourceTag/team", "blue".into()));
+    assert!(has("aws:RequestTag/env", "dev".into()));
+    assert!(has("aws:TagKeys", vec!["env".to_owned()].into()));
+    assert!(has(
+        "iam:PermissionsBoundary",
+        "arn:aws:iam::111122223333:policy/B".into()
+    ));
+    let r = req("Action=AttachUserPolicy&UserName=bob&PolicyArn=arn:aws:iam::aws:policy/AdministratorAccess").unwrap();
+    assert!(
+        r.context.iter().any(|(k, v)| k == "iam:PolicyARN"
+            && *v == "arn:aws:iam::aws:policy/AdministratorAccess".into())
+    );
+    let r = req("Action=UntagUser&UserName=bob&TagKeys.member.1=team").unwrap();
+    assert!(
+        r.context
+            .iter()
+            .any(|(k, v)| k == "aws:TagKeys" && *v == vec!["team".to_owned()].into())
     );
     assert!(req("Action=Nope").is_none());
     let sts =

@@ -7,9 +7,11 @@
 //! The pipeline of one request:
 //! 1. **frame** ([`protocol`]): method, CORS preflight, health, content type, body decoding;
 //! 2. **parse**: JSON syntax and `X-Amz-Target` into an [`Operation`];
-//! 3. **authenticate** ([`auth::authenticate`]): the SigV4 signature into a [`auth::Caller`];
-//! 4. **authorize** ([`auth::authorize`]): may this caller perform this operation;
-//! 5. **execute** ([`dynamodb::dispatch`]): the operation on the engine;
+//! 3. **authenticate** ([`authn::authenticate`]): the SigV4 signature verified against the
+//!    identity directory (without a directory, [`auth::authenticate`] only checks its shape);
+//! 4. **authorize** ([`authorizer::IamAuthorizer`]): each operation asks for every action,
+//!    table/index ARN and condition key it touches before it runs;
+//! 5. **execute** ([`dynamodb::dispatch_with`]): the operation on the engine;
 //! 6. **encode**: JSON body or error, gzip if accepted, `x-amz-crc32`, `x-amzn-RequestId`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

@@ -3,9 +3,12 @@
 //! caller's account, the RCPs of the resource's account, the VPC endpoint policies of the
 //! endpoint the request came through, and the request's global condition keys.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
-use palisade_directory::{Caller, Directory};
+use palisade_directory::{Caller, Directory, PrincipalKind};
+use palisade_engine::Engine;
 use palisade_iam::{CompiledPolicy, PolicySet, RequestContext};
 use palisade_organizations::Organizations;
 
@@ -37,6 +40,51 @@ pub struct VpcOrigin {
     pub policies: Vec<CompiledPolicy>,
 }
 
+/// Compiled table resource policies by RevisionId and table ARN (compiled once per revision).
+#[derive(Default)]
+pub struct PolicyCache {
+    compiled: Mutex<HashMap<(String, String), Arc<CompiledPolicy>>>,
+}
+
+/// Most compiled table policies kept; the cache starts over beyond that.
+const POLICY_CACHE_LIMIT: usize = 4096;
+
+impl PolicyCache {
+    /// The resource policy of the table a DynamoDB resource ARN (table, index or stream) belongs
+    /// to, if it has one.
+    pub fn table_policy(&self, engine: &Engine, resource: &str) -> Option<Arc<CompiledPolicy>> {
+        if !resource.starts_with("arn:") || !resource.contains(":dynamodb:") {
+            return None;
+        }
+        let (prefix, rest) = resource.split_once(":table/")?;
+        let name = rest.split('/').next()?;
+        let table_arn = format!("{prefix}:table/{name}");
+        let table = engine.table_by_arn(&table_arn).ok()?;
+        let text = table.resource_policy.as_deref()?;
+        let revision = table
+            .policy_revision
+            .clone()
+            .unwrap_or_else(|| palisade_engine::policy_revision(text));
+        let key = (revision, table_arn.clone());
+        let mut cache = self.compiled.lock().ok()?;
+        if let Some(p) = cache.get(&key) {
+            return Some(Arc::clone(p));
+        }
+        let compiled = match CompiledPolicy::parse(text, palisade_iam::PolicyType::Resource) {
+            Ok(p) => Arc::new(p.with_label(format!("{table_arn} resource policy"))),
+            Err(e) => {
+                tracing::warn!(table = %table_arn, error = %e, "stored resource policy does not parse; ignored");
+                return None;
+            }
+        };
+        if cache.len() >= POLICY_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&compiled));
+        Some(compiled)
+    }
+}
+
 /// Decides checks for one authenticated caller.
 pub struct IamAuthorizer<'a> {
     pub directory: &'a Directory,
@@ -46,8 +94,10 @@ pub struct IamAuthorizer<'a> {
     pub origin: &'a Origin,
     pub region: &'a str,
     /// The resource-based policy of the resource the checks are about (a role's trust policy
-    /// for `sts:AssumeRole`, a table's policy), if it has one.
+    /// for `sts:AssumeRole`), if it has one.
     pub resource_policy: Option<&'a CompiledPolicy>,
+    /// Where table resource policies come from, for DynamoDB checks.
+    pub tables: Option<(&'a Engine, &'a PolicyCache)>,
 }
 
 impl IamAuthorizer<'_> {
@@ -114,11 +164,28 @@ impl Authorizer for IamAuthorizer<'_> {
                 .unwrap_or(&self.caller.account)
                 .to_string();
             let rcps = self.organizations.rcp_chain(&resource_account);
+            let table_policy = match (self.resource_policy, self.tables) {
+                (None, Some((engine, cache))) => cache.table_policy(engine, &check.resource),
+                _ => None,
+            };
+            // The account's root can always replace or delete a table's policy, so that no
+            // policy locks a table away for good.
+            let root_fixing_policy = self.caller.kind == PrincipalKind::Root
+                && self.caller.account == resource_account
+                && matches!(
+                    check.action.as_ref(),
+                    "dynamodb:PutResourcePolicy" | "dynamodb:DeleteResourcePolicy"
+                );
+            let resource_policy = if root_fixing_policy {
+                None
+            } else {
+                self.resource_policy.or(table_policy.as_deref())
+            };
             let set = PolicySet {
                 identity: &policies.identity,
                 permissions_boundary: policies.boundary.as_ref(),
                 session_policies: self.session_policies,
-                resource_policy: self.resource_policy,
+                resource_policy,
                 endpoint_policies,
                 scps: scps.as_deref().unwrap_or(&[]),
                 rcps: rcps.as_deref().unwrap_or(&[]),

@@ -64,6 +64,8 @@ pub struct Identity {
     pub directory: Arc<palisade_directory::Directory>,
     pub organizations: Arc<palisade_organizations::Organizations>,
     pub signing_keys: palisade_sigv4::SigningKeyCache,
+    /// Compiled table resource policies.
+    pub table_policies: authorizer::PolicyCache,
 }
 
 /// The DynamoDB-compatible API over one engine.
@@ -277,6 +279,7 @@ impl Api {
             origin: &origin,
             region: &self.config.region,
             resource_policy: None,
+            tables: Some((&self.engine, &identity.table_policies)),
         };
         tracing::debug!(
             request_id,

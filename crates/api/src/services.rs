@@ -170,6 +170,7 @@ impl Api {
                 origin: &origin,
                 region: &self.config.region,
                 resource_policy: trust.as_ref(),
+                tables: None,
             };
             if let Err(e) = authz.authorize(&[Check::new(required.action, required.resource)]) {
                 return xml(query_error(&e).to_response(service, request_id));
@@ -218,6 +219,7 @@ impl Api {
                 origin: &origin,
                 region: &self.config.region,
                 resource_policy: None,
+                tables: None,
             };
             if let Err(e) = authz.authorize(&[Check::new(action, "*")]) {
                 return json11_error(&e);

@@ -423,6 +423,10 @@ impl Engine {
                 .clone()
                 .unwrap_or_else(|| "STANDARD".into()),
             deletion_protection: input.deletion_protection,
+            policy_revision: input
+                .resource_policy
+                .as_deref()
+                .map(crate::resources::policy_revision),
             resource_policy: input.resource_policy.clone(),
         };
         let ckey = keys::catalog_key(&input.account, &input.name);
@@ -725,68 +729,4 @@ fn backfill(txn: &mut dyn WriteTxn, table: &TableMeta, index: &IndexMeta) -> Res
 
 fn palisade_model_size(item: &palisade_model::Item) -> usize {
     crate::size::item_size(item)
-}
-
-impl Engine {
-    /// The table named by a resource ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`), for
-    /// the tagging and resource-policy operations.
-    pub fn table_by_arn(&self, arn: &str) -> Result<Arc<TableMeta>> {
-        let (account, name) = self.resolve_table_name("", arn);
-        if account.is_empty() {
-            return Err(EngineError::validation(format!(
-                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-            )));
-        }
-        self.table(account, name).map_err(|_| {
-            EngineError::ResourceNotFound(format!(
-                "Requested resource not found: ResourceArn: {arn} not found"
-            ))
-        })
-    }
-
-    /// Stores changed metadata for an existing table.
-    async fn replace_meta(&self, meta: TableMeta) -> Result<Arc<TableMeta>> {
-        let ckey = keys::catalog_key(&meta.account, &meta.name);
-        let stored = meta.clone();
-        self.write(move |txn| {
-            if txn.get(&ckey)?.is_none() {
-                return Err(EngineError::table_not_found());
-            }
-            txn.put(
-                &ckey,
-                &serde_json::to_vec(&stored).map_err(EngineError::internal)?,
-            );
-            Ok(())
-        })
-        .await?;
-        let meta = Arc::new(meta);
-        self.tables
-            .write()
-            .insert((meta.account.clone(), meta.name.clone()), Arc::clone(&meta));
-        Ok(meta)
-    }
-
-    /// TagResource: adds or replaces tags (at most 50 per resource).
-    pub async fn tag_resource(&self, arn: &str, tags: Vec<(String, String)>) -> Result<()> {
-        let mut meta = (*self.table_by_arn(arn)?).clone();
-        for (k, v) in tags {
-            match meta.tags.iter_mut().find(|(tk, _)| *tk == k) {
-                Some(t) => t.1 = v,
-                None => meta.tags.push((k, v)),
-            }
-        }
-        if meta.tags.len() > 50 {
-            return Err(EngineError::LimitExceeded(
-                "The number of tags exceeds the limit allowed for the resource: 50".into(),
-            ));
-        }
-        self.replace_meta(meta).await.map(|_| ())
-    }
-
-    /// UntagResource: removes the tags with these keys.
-    pub async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<()> {
-        let mut meta = (*self.table_by_arn(arn)?).clone();
-        meta.tags.retain(|(k, _)| !keys.contains(k));
-        self.replace_meta(meta).await.map(|_| ())
-    }
 }

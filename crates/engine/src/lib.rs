@@ -14,6 +14,7 @@ mod error;
 mod items;
 mod keys;
 mod query;
+mod resources;
 pub mod schema;
 mod size;
 mod stats;
@@ -33,6 +34,7 @@ pub use catalog::{CreateTableInput, IndexInput, TableDescription, UpdateTableInp
 pub use error::{CancellationReason, EngineError, Result};
 pub use items::{Condition, ReturnValues, Updater, WriteOptions, WriteOutcome};
 pub use query::{KeyQuery, Projector, ReadInput, ReadOutput, Select, SortCondition};
+pub use resources::policy_revision;
 pub use stats::Stats;
 
 /// Settings the engine needs from its host.

@@ -191,6 +191,10 @@ pub struct TableMeta {
     pub table_class: String,
     pub deletion_protection: bool,
     pub resource_policy: Option<String>,
+    /// RevisionId of the resource policy (a digest of its text, so the same document gives the
+    /// same revision).
+    #[serde(default)]
+    pub policy_revision: Option<String>,
 }
 
 impl TableMeta {

@@ -66,6 +66,7 @@ pub async fn open(
         directory: Arc::new(directory),
         organizations: Arc::new(organizations),
         signing_keys: palisade_sigv4::SigningKeyCache::default(),
+        table_policies: palisade_api::authorizer::PolicyCache::default(),
     })
 }
 

@@ -6,6 +6,7 @@ mod batch;
 mod exprs;
 mod items;
 mod params;
+mod policies;
 mod reads;
 mod tables;
 
@@ -46,6 +47,9 @@ pub async fn dispatch_with(
         "TagResource" => tables::tag_resource(engine, authz, &p).await?,
         "UntagResource" => tables::untag_resource(engine, authz, &p).await?,
         "ListTagsOfResource" => tables::list_tags_of_resource(engine, authz, &p)?,
+        "PutResourcePolicy" => policies::put_resource_policy(engine, authz, &p).await?,
+        "GetResourcePolicy" => policies::get_resource_policy(engine, authz, &p)?,
+        "DeleteResourcePolicy" => policies::delete_resource_policy(engine, authz, &p).await?,
         "PutItem" => items::put_item(engine, authz, &account, &p).await?,
         "GetItem" => items::get_item(engine, authz, &account, &p)?,
         "UpdateItem" => items::update_item(engine, authz, &account, &p).await?,

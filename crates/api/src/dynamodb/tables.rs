@@ -336,6 +336,9 @@ pub async fn create_table(
         checks.push(put);
     }
     authz.authorize(&checks)?;
+    if let Some(policy) = &input.resource_policy {
+        super::policies::validate_policy(policy)?;
+    }
     let d = engine.create_table(input).await.map_err(engine_error)?;
     Ok(json!({"TableDescription": describe(engine, &d)}))
 }

@@ -172,7 +172,9 @@ impl Api {
                 resource_policy: trust.as_ref(),
                 tables: None,
             };
-            if let Err(e) = authz.authorize(&[Check::new(required.action, required.resource)]) {
+            let mut check = Check::new(required.action, required.resource);
+            check.keys = required.context;
+            if let Err(e) = authz.authorize(&[check]) {
                 return xml(query_error(&e).to_response(service, request_id));
             }
         }

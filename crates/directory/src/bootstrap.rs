@@ -31,7 +31,30 @@ const ADMIN_POLICY_NAME: &str = "AdministratorAccess";
 const ADMIN_POLICY: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
-/// A declarative set of identities for one account.
+/// A declarative set of identities for one account. As JSON:
+///
+/// ```json
+/// {
+///   "account": "111122223333",
+///   "policies": [{"name": "ReadOrders", "path": "/app/", "document":
+///     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+///      "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+///      "Resource": "arn:aws:dynamodb:*:111122223333:table/orders"}]}}],
+///   "groups": [{"name": "readers", "managed_policies": ["ReadOrders"]}],
+///   "users": [{"name": "svc", "groups": ["readers"], "tags": {"team": "blue"},
+///     "permissions_boundary": "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",
+///     "access_keys": [{"id": "AKIASVC0000000000001", "secret": "..."}]}],
+///   "roles": [{"name": "app", "max_session_duration": 7200,
+///     "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+///       "Principal": {"AWS": "arn:aws:iam::111122223333:user/svc"},
+///       "Action": "sts:AssumeRole"}]},
+///     "inline_policies": {"all": {"Version": "2012-10-17", "Statement":
+///       [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}}}]
+/// }
+/// ```
+///
+/// `managed_policies` and `permissions_boundary` take ARNs or names of `policies` in the
+/// spec. Unknown fields are rejected.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapSpec {

@@ -317,11 +317,22 @@ impl Directory {
     /// The compiled identity policies and boundary of a principal, compiled once per change
     /// of the directory.
     pub fn principal_policies(&self, entity: &EntityRef) -> Arc<PrincipalPolicies> {
-        if let Some(p) = self.cache.lock().get(entity) {
+        use std::sync::atomic::Ordering;
+        if let Some((generation, p)) = self.cache.lock().get(entity)
+            && *generation == self.generation.load(Ordering::SeqCst)
+        {
             return Arc::clone(p);
         }
-        let built = Arc::new(build(&self.state.read(), entity));
-        self.cache.lock().insert(entity.clone(), Arc::clone(&built));
+        // The generation is read under the state lock, so it names the state built from; an
+        // entry built from a state that changed meanwhile is never used.
+        let (generation, built) = {
+            let st = self.state.read();
+            let generation = self.generation.load(Ordering::SeqCst);
+            (generation, Arc::new(build(&st, entity)))
+        };
+        self.cache
+            .lock()
+            .insert(entity.clone(), (generation, Arc::clone(&built)));
         built
     }
 

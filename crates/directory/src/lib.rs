@@ -26,6 +26,7 @@ mod validate;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use palisade_storage::Storage;
 use parking_lot::{Mutex, RwLock};
@@ -56,8 +57,10 @@ pub struct Directory {
     state: RwLock<State>,
     /// Serialises writers: validate against memory, commit, apply.
     writer: tokio::sync::Mutex<()>,
-    /// Compiled policies per principal, dropped whenever an entity or policy changes.
-    cache: Mutex<HashMap<EntityRef, Arc<PrincipalPolicies>>>,
+    /// Compiled policies per principal, with the generation they were built at.
+    cache: Mutex<HashMap<EntityRef, (u64, Arc<PrincipalPolicies>)>>,
+    /// Bumped (under the state write lock) by every change that can alter policies.
+    generation: AtomicU64,
 }
 
 impl fmt::Debug for Directory {
@@ -96,6 +99,7 @@ impl Directory {
             state: RwLock::new(state),
             writer: tokio::sync::Mutex::new(()),
             cache: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -112,6 +116,7 @@ impl Directory {
             state: RwLock::new(State::default()),
             writer: tokio::sync::Mutex::new(()),
             cache: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -180,6 +185,9 @@ impl Directory {
             let mut st = self.state.write();
             for c in changes {
                 st.apply(c);
+            }
+            if touches_policies {
+                self.generation.fetch_add(1, Ordering::SeqCst);
             }
         }
         if touches_policies {

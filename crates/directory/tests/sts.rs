@@ -247,3 +247,42 @@ async fn trust_naming_the_account_needs_an_identity_policy() {
         ErrorCode::AccessDenied
     );
 }
+
+#[tokio::test]
+async fn cross_account_assume_role_needs_both_sides() {
+    let (_s, d) = fresh();
+    const B: &str = "444455556666";
+    d.create_user(A, "bob", None, &[], None).await.unwrap();
+    let (k, _) = d.create_access_key(A, "bob").await.unwrap();
+    let bob = d.lookup_access_key(&k.access_key_id).unwrap().caller;
+    let input = CreateRoleInput {
+        name: "shared".into(),
+        trust_policy: trust(&bob.arn, ""),
+        ..CreateRoleInput::default()
+    };
+    let role = d.create_role(B, &input).await.unwrap();
+    let ar = AssumeRoleInput {
+        role_arn: role.arn(),
+        role_session_name: "x1".into(),
+        ..AssumeRoleInput::default()
+    };
+    // The trust policy names bob, but across accounts his own policies must allow too.
+    assert_eq!(
+        code(d.assume_role(&bob, &ar).await).0,
+        ErrorCode::AccessDenied
+    );
+    let allow = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{}"}}]}}"#,
+        role.arn()
+    );
+    d.put_inline_policy(PolicyOwner::User, A, "bob", "assume", &allow)
+        .await
+        .unwrap();
+    let s = d.assume_role(&bob, &ar).await.unwrap();
+    let c = d
+        .lookup_access_key(&s.credentials.access_key_id)
+        .unwrap()
+        .caller;
+    assert_eq!(c.account, B);
+    assert_eq!(c.arn, "arn:aws:sts::444455556666:assumed-role/shared/x1");
+}

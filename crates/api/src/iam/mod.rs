@@ -4,8 +4,16 @@
 //! [`palisade_directory::Directory::lookup_access_key`]), decodes the form with
 //! [`parse_form`], authorizes with [`required_action`] and the policy engine, then calls
 //! [`handle`], which runs the operation on the directory and renders AWS's XML.
-//! `sts:AssumeRole` is special: the role's trust policy is evaluated inside
-//! `Directory::assume_role`; the lead's check (e.g. SCPs) comes on top.
+//! `sts:AssumeRole` is special: `Directory::assume_role` (called by [`handle`]) already
+//! evaluates the role's trust policy together with the caller's identity policies,
+//! boundary and session policies (same- and cross-account rules). The pipeline must not
+//! deny it for lack of an identity-policy allow (a trust policy naming the caller grants
+//! directly); only organization and endpoint policies (SCPs, RCPs, VPC endpoint) remain to
+//! be applied there. `sts:GetCallerIdentity` needs no permission ([`required_action`]
+//! returns `None`).
+//!
+//! Responses are `text/xml`; the HTTP status is in [`QueryResponse::status`]. A denied call
+//! is answered with `QueryError::access_denied(message).to_response(service, request_id)`.
 
 mod form;
 mod ops_iam;

@@ -82,7 +82,7 @@ pub struct BenchArgs {
         hide_default_value = true
     )]
     pub secret_key: String,
-    /// Session token of temporary credentials.
+    /// Session token of temporary credentials (ignored for a server the benchmark starts).
     #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
     pub session_token: Option<String>,
     /// Region to sign for.

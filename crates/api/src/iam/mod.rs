@@ -223,6 +223,20 @@ pub(crate) fn user_or_caller<'a>(
     }
 }
 
+/// The `PathPrefix` parameter, checked against IAM's pattern `\u002F[\u0021-\u007F]*`.
+pub(crate) fn path_prefix<'a>(p: &Params<'a>) -> Result<Option<&'a str>, QueryError> {
+    let Some(v) = p.get("PathPrefix") else {
+        return Ok(None);
+    };
+    let ok = v.starts_with('/') && v.len() <= 512 && v.bytes().all(|b| (0x21..=0x7f).contains(&b));
+    if !ok {
+        return Err(QueryError::validation(format!(
+            "1 validation error detected: Value '{v}' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*"
+        )));
+    }
+    Ok(Some(v))
+}
+
 /// Rejects policy ARNs of other accounts (they are neither visible nor attachable).
 pub(crate) fn own_policy_arn(
     caller: &Caller,

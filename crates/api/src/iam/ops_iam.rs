@@ -7,7 +7,9 @@ use palisade_iam::ContextValue;
 use super::form::{Params, paginate};
 use super::shapes;
 use super::xml::Xml;
-use super::{QueryError, RequiredAction, ops_policies, own_policy_arn, user_or_caller};
+use super::{
+    QueryError, RequiredAction, ops_policies, own_policy_arn, path_prefix, user_or_caller,
+};
 
 type Out = Result<Option<String>, QueryError>;
 
@@ -216,7 +218,7 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
             done(x)
         }
         "ListUsers" => {
-            let page = paginate(dir.list_users(acct, p.get("PathPrefix")), p)?;
+            let page = paginate(dir.list_users(acct, path_prefix(p)?), p)?;
             x.open("Users");
             for u in &page.items {
                 shapes::user(&mut x, "member", u, false);
@@ -305,7 +307,7 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
             done(x)
         }
         "ListGroups" => {
-            let page = paginate(dir.list_groups(acct, p.get("PathPrefix")), p)?;
+            let page = paginate(dir.list_groups(acct, path_prefix(p)?), p)?;
             x.open("Groups");
             for g in &page.items {
                 shapes::group(&mut x, "member", g);
@@ -361,7 +363,7 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
             done(x)
         }
         "ListRoles" => {
-            let page = paginate(dir.list_roles(acct, p.get("PathPrefix")), p)?;
+            let page = paginate(dir.list_roles(acct, path_prefix(p)?), p)?;
             x.open("Roles");
             for r in &page.items {
                 shapes::role(&mut x, "member", r, false);

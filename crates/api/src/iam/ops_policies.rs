@@ -9,7 +9,7 @@ use palisade_iam::{
 use super::form::{Params, paginate};
 use super::shapes;
 use super::xml::{Xml, url_encode};
-use super::{QueryError, own_policy_arn};
+use super::{QueryError, own_policy_arn, path_prefix};
 
 type Out = Result<Option<String>, QueryError>;
 
@@ -113,7 +113,7 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
                 )));
             }
             let only = p.bool("OnlyAttached")?.unwrap_or(false);
-            let all = dir.list_policies(acct, scope, only, p.get("PathPrefix"));
+            let all = dir.list_policies(acct, scope, only, path_prefix(p)?);
             let page = paginate(all, p)?;
             x.open("Policies");
             for (pol, a, b) in &page.items {
@@ -187,7 +187,7 @@ pub(crate) async fn run(dir: &Directory, caller: &Caller, action: &str, p: &Para
         }
         "ListAttachedUserPolicies" | "ListAttachedGroupPolicies" | "ListAttachedRolePolicies" => {
             let (owner, _, name) = entity()?;
-            let all = dir.list_attached_policies(owner, acct, name, p.get("PathPrefix"))?;
+            let all = dir.list_attached_policies(owner, acct, name, path_prefix(p)?)?;
             let page = paginate(all, p)?;
             x.open("AttachedPolicies");
             for a in &page.items {

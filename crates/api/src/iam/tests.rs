@@ -55,6 +55,17 @@ fn err(code: &str, message: &str) -> String {
 }
 
 #[tokio::test]
+async fn handler_futures_are_send() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let (dir, admin) = setup().await;
+    let params = parse_form(b"Action=ListUsers");
+    let r = assert_send(handle(&dir, &admin, Service::Iam, &params, "req-1")).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
 async fn create_get_list_delete_user() {
     let (dir, admin) = setup().await;
     let r = iam(
@@ -122,6 +133,11 @@ async fn create_get_list_delete_user() {
             .contains("<IsTruncated>false</IsTruncated></ListUsersResult>")
     );
 
+    let r = iam(&dir, &admin, "Action=ListUsers&PathPrefix=team").await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("at &apos;pathPrefix&apos;"), "{}", r.body);
+    let r = iam(&dir, &admin, "Action=ListUsers&PathPrefix=%2Fteam").await;
+    assert!(r.body.contains("<UserName>bob</UserName>") && !r.body.contains("admin"));
     let r = iam(&dir, &admin, "Action=DeleteUser&UserName=bob").await;
     assert_eq!((r.status, r.body), (200, ok("DeleteUser", "")));
 

@@ -32,8 +32,8 @@ use palisade_storage::Storage;
 use parking_lot::{Mutex, RwLock};
 
 pub use bootstrap::{
-    AdminKey, BootstrapAccessKey, BootstrapGroup, BootstrapPolicy, BootstrapRole, BootstrapSpec,
-    BootstrapUser,
+    ADMIN_USER, AdminKey, BootstrapAccessKey, BootstrapGroup, BootstrapPolicy, BootstrapRole,
+    BootstrapSpec, BootstrapUser,
 };
 pub use crypto::{Kek, KeyProvider, Keyring, Sealed, Secret};
 pub use error::{CryptoError, DirectoryError, ErrorCode, Result};

@@ -112,6 +112,50 @@ fn item_check(
     Ok(check.key_opt("dynamodb:ReturnValues", p.str("ReturnValues")?))
 }
 
+/// What the three single-item writes share once parsed: the update (UpdateItem only), the
+/// write options, and the attribute names the expressions refer to.
+struct ParsedWrite {
+    update: Option<palisade_engine::Updater>,
+    opts: WriteOptions,
+    referenced: Vec<String>,
+}
+
+/// Parses the expressions (or their legacy forms) and options of a single-item write.
+fn parse_write(p: &Params<'_>, with_update: bool) -> Result<ParsedWrite, ApiError> {
+    if with_update {
+        check_not_mixed(
+            p,
+            &["Expected", "AttributeUpdates"],
+            &["ConditionExpression", "UpdateExpression"],
+        )?;
+    } else {
+        check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
+    }
+    let ph = Placeholders::read(p)?;
+    let mut ctx = ph.context()?;
+    let upd = if with_update {
+        update(p, &mut ctx)?
+    } else {
+        None
+    };
+    let condition = write_condition(p, &mut ctx)?;
+    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
+    if let Some(m) = p.map("AttributeUpdates")? {
+        referenced.extend(m.keys().cloned());
+    }
+    ctx.finish().map_err(expr_error)?;
+    let opts = WriteOptions {
+        condition,
+        return_values: return_values(p)?,
+        return_old_on_condition_failure: return_on_failure(p)?,
+    };
+    Ok(ParsedWrite {
+        update: upd,
+        opts,
+        referenced,
+    })
+}
+
 pub async fn put_item(
     engine: &Engine,
     authz: &dyn Authorizer,
@@ -120,28 +164,19 @@ pub async fn put_item(
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
-    check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
-    let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context()?;
-    let condition = write_condition(p, &mut ctx)?;
-    let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
-    ctx.finish().map_err(expr_error)?;
-    let opts = WriteOptions {
-        condition,
-        return_values: return_values(p)?,
-        return_old_on_condition_failure: return_on_failure(p)?,
-    };
-    authz.authorize(&[item_check(
+    let w = parse_write(p, false)?;
+    let check = item_check(
         engine,
         account,
         &table,
         "dynamodb:PutItem",
         p,
         &item,
-        referenced,
-    )?])?;
+        w.referenced,
+    )?;
+    authz.authorize(&[check])?;
     let out = engine
-        .put_item(account, &table, item, opts)
+        .put_item(account, &table, item, w.opts)
         .await
         .map_err(engine_error)?;
     write_response(engine, account, &table, p, out)
@@ -155,28 +190,19 @@ pub async fn delete_item(
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
-    check_not_mixed(p, &["Expected"], &["ConditionExpression"])?;
-    let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context()?;
-    let condition = write_condition(p, &mut ctx)?;
-    let referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
-    ctx.finish().map_err(expr_error)?;
-    let opts = WriteOptions {
-        condition,
-        return_values: return_values(p)?,
-        return_old_on_condition_failure: return_on_failure(p)?,
-    };
-    authz.authorize(&[item_check(
+    let w = parse_write(p, false)?;
+    let check = item_check(
         engine,
         account,
         &table,
         "dynamodb:DeleteItem",
         p,
         &key,
-        referenced,
-    )?])?;
+        w.referenced,
+    )?;
+    authz.authorize(&[check])?;
     let out = engine
-        .delete_item(account, &table, key, opts)
+        .delete_item(account, &table, key, w.opts)
         .await
         .map_err(engine_error)?;
     write_response(engine, account, &table, p, out)
@@ -190,36 +216,19 @@ pub async fn update_item(
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
-    check_not_mixed(
-        p,
-        &["Expected", "AttributeUpdates"],
-        &["ConditionExpression", "UpdateExpression"],
-    )?;
-    let ph = Placeholders::read(p)?;
-    let mut ctx = ph.context()?;
-    let upd = update(p, &mut ctx)?;
-    let condition = write_condition(p, &mut ctx)?;
-    let mut referenced: Vec<String> = ctx.referenced_attributes().iter().cloned().collect();
-    if let Some(m) = p.map("AttributeUpdates")? {
-        referenced.extend(m.keys().cloned());
-    }
-    ctx.finish().map_err(expr_error)?;
-    let opts = WriteOptions {
-        condition,
-        return_values: return_values(p)?,
-        return_old_on_condition_failure: return_on_failure(p)?,
-    };
-    authz.authorize(&[item_check(
+    let w = parse_write(p, true)?;
+    let check = item_check(
         engine,
         account,
         &table,
         "dynamodb:UpdateItem",
         p,
         &key,
-        referenced,
-    )?])?;
+        w.referenced,
+    )?;
+    authz.authorize(&[check])?;
     let out = engine
-        .update_item(account, &table, key, upd, opts)
+        .update_item(account, &table, key, w.update, w.opts)
         .await
         .map_err(engine_error)?;
     write_response(engine, account, &table, p, out)

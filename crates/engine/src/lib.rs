@@ -23,7 +23,7 @@ mod validate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use palisade_storage::{Abort, Storage, TransactError, WriteTxn};
+use palisade_storage::{Storage, WriteTxn};
 use parking_lot::{Mutex, RwLock};
 
 pub use batch::{
@@ -107,24 +107,11 @@ impl Engine {
         R: Send + 'static,
         F: FnMut(&mut dyn WriteTxn) -> Result<R> + Send + 'static,
     {
-        let slot: Arc<Mutex<Option<Result<R>>>> = Arc::new(Mutex::new(None));
-        let out = Arc::clone(&slot);
-        let mut f = f;
-        let outcome = self
-            .storage
-            .transact(Box::new(move |txn| {
-                let r = f(txn);
-                let failed = r.is_err();
-                *out.lock() = Some(r);
-                if failed { Err(Abort) } else { Ok(()) }
-            }))
-            .await;
-        let result = slot.lock().take();
-        match (outcome, result) {
-            (Ok(()), Some(r)) => r,
-            (Err(TransactError::Aborted), Some(Err(e))) => Err(e),
-            (Err(TransactError::Storage(e)), _) => Err(EngineError::internal(e)),
-            (_, _) => Err(EngineError::internal("transaction ended without a result")),
-        }
+        palisade_storage::run(&*self.storage, f)
+            .await
+            .map_err(|e| match e {
+                palisade_storage::RunError::Aborted(e) => e,
+                palisade_storage::RunError::Storage(e) => EngineError::internal(e),
+            })
     }
 }

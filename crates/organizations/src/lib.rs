@@ -29,7 +29,7 @@ mod tests_chain;
 use std::ops::Bound;
 use std::sync::Arc;
 
-use palisade_storage::{Abort, ReadView, Storage, TransactError, WriteTxn};
+use palisade_storage::{ReadView, Storage, WriteTxn};
 use parking_lot::{Mutex, RwLock};
 
 pub use error::{ErrorCode, OrgError};
@@ -173,32 +173,17 @@ impl Organizations {
         R: Send + 'static,
         F: FnMut(&mut dyn WriteTxn) -> Result<(R, Change), OrgError> + Send + 'static,
     {
-        type Slot<R> = Arc<Mutex<Option<Result<(R, Change), OrgError>>>>;
-        let slot: Slot<R> = Arc::new(Mutex::new(None));
-        let out = Arc::clone(&slot);
-        let mut f = f;
-        let outcome = self
-            .storage
-            .transact(Box::new(move |txn| {
-                let r = f(txn);
-                let failed = r.is_err();
-                *out.lock() = Some(r);
-                if failed { Err(Abort) } else { Ok(()) }
-            }))
-            .await;
-        let result = slot.lock().take();
-        match (outcome, result) {
-            (Ok(()), Some(Ok((r, change)))) => {
-                let _building = self.apply.lock();
-                if let Some(next) = self.current().apply(change) {
-                    *self.view.write() = Arc::new(next);
-                }
-                Ok(r)
-            }
-            (Err(TransactError::Aborted), Some(Err(e))) => Err(e),
-            (Err(TransactError::Storage(e)), _) => Err(OrgError::service(e)),
-            (_, _) => Err(OrgError::service("transaction ended without a result")),
+        let (r, change) = palisade_storage::run(&*self.storage, f)
+            .await
+            .map_err(|e| match e {
+                palisade_storage::RunError::Aborted(e) => e,
+                palisade_storage::RunError::Storage(e) => OrgError::service(e),
+            })?;
+        let _building = self.apply.lock();
+        if let Some(next) = self.current().apply(change) {
+            *self.view.write() = Arc::new(next);
         }
+        Ok(r)
     }
 
     /// Changes the organization `caller` manages with `f` (`AWSOrganizationsNotInUseException`

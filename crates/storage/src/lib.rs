@@ -93,3 +93,44 @@ pub trait Storage: Send + Sync + 'static {
     /// Runs `f` atomically and durably.
     fn transact(&self, f: TxnFn) -> TxnFuture<'_>;
 }
+
+/// How [`run`] ended when it did not commit.
+#[derive(Debug)]
+pub enum RunError<E> {
+    /// The transaction function returned this error; nothing it wrote was kept.
+    Aborted(E),
+    /// The backend failed.
+    Storage(StorageError),
+}
+
+/// Runs `f` as one atomic, durable transaction of `storage` and returns what it returned:
+/// `Ok` once committed, [`RunError::Aborted`] with its error when it failed (its writes are
+/// discarded). `f` may run more than once, like any [`TxnFn`].
+pub async fn run<R, E, F>(storage: &dyn Storage, f: F) -> Result<R, RunError<E>>
+where
+    R: Send + 'static,
+    E: Send + 'static,
+    F: FnMut(&mut dyn WriteTxn) -> Result<R, E> + Send + 'static,
+{
+    type Slot<R, E> = std::sync::Arc<parking_lot::Mutex<Option<Result<R, E>>>>;
+    let slot: Slot<R, E> = std::sync::Arc::new(parking_lot::Mutex::new(None));
+    let out = std::sync::Arc::clone(&slot);
+    let mut f = f;
+    let outcome = storage
+        .transact(Box::new(move |txn| {
+            let r = f(txn);
+            let failed = r.is_err();
+            *out.lock() = Some(r);
+            if failed { Err(Abort) } else { Ok(()) }
+        }))
+        .await;
+    let result = slot.lock().take();
+    match (outcome, result) {
+        (Ok(()), Some(Ok(r))) => Ok(r),
+        (Err(TransactError::Aborted), Some(Err(e))) => Err(RunError::Aborted(e)),
+        (Err(TransactError::Storage(e)), _) => Err(RunError::Storage(e)),
+        (_, _) => Err(RunError::Storage(StorageError::Io(
+            "transaction ended without a result".into(),
+        ))),
+    }
+}

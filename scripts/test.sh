@@ -21,6 +21,14 @@ pip_install() {
     "${pip[@]}" --user "$@" 2>/dev/null ||
     "${pip[@]}" --user --break-system-packages "$@"
 }
+# A fresh Debian machine may have no Python at all: take it from Debian's packages.
+if ! command -v python3 >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  step "installing python3 and pip (apt-get)"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
+fi
 if command -v python3 >/dev/null 2>&1; then
   missing=()
   command -v aws >/dev/null 2>&1 || missing+=(awscli)

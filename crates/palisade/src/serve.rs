@@ -17,6 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use palisade_api::authorizer::{Origin, VpcOrigin};
 use palisade_api::{Api, ApiConfig};
 use palisade_engine::{Engine, EngineConfig};
 use palisade_storage::Storage;
@@ -53,6 +54,40 @@ pub struct ServeArgs {
     /// every start; applying it again changes nothing.
     #[arg(long, env = "PALISADE_BOOTSTRAP")]
     pub bootstrap: Option<PathBuf>,
+    /// A VPC endpoint as `VPCE-ID,VPC-ID,ADDR`: requests arriving on ADDR come through that
+    /// endpoint (they carry `aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp` and no
+    /// `aws:SourceIp`). Repeatable.
+    #[arg(long = "vpc-endpoint", value_parser = parse_vpc_endpoint)]
+    pub vpc_endpoints: Vec<VpcEndpointArg>,
+}
+
+/// One `--vpc-endpoint`.
+#[derive(Debug, Clone)]
+pub struct VpcEndpointArg {
+    pub endpoint_id: String,
+    pub vpc_id: String,
+    pub listen: SocketAddr,
+}
+
+fn parse_vpc_endpoint(text: &str) -> Result<VpcEndpointArg, String> {
+    let mut parts = text.splitn(3, ',');
+    let (Some(endpoint_id), Some(vpc_id), Some(addr)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected VPCE-ID,VPC-ID,ADDR (e.g. vpce-0a1b,vpc-0c2d,127.0.0.1:8001)".into());
+    };
+    if !endpoint_id.starts_with("vpce-") || !vpc_id.starts_with("vpc-") {
+        return Err(format!(
+            "{endpoint_id},{vpc_id}: ids must start with vpce- and vpc-"
+        ));
+    }
+    let listen = addr
+        .parse()
+        .map_err(|e| format!("{addr} is not an address: {e}"))?;
+    Ok(VpcEndpointArg {
+        endpoint_id: endpoint_id.into(),
+        vpc_id: vpc_id.into(),
+        listen,
+    })
 }
 
 /// How long a client may take to send a request's headers (slow clients hold a connection).
@@ -153,7 +188,29 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    // Connections arriving through VPC endpoint listeners come in over this channel, with the
+    // origin their listener gives them.
+    let (via_endpoint, mut endpoint_conns) =
+        tokio::sync::mpsc::channel::<(tokio::net::TcpStream, SocketAddr, Origin)>(64);
+    let mut endpoint_lines = Vec::new();
+    for ep in &args.vpc_endpoints {
+        let l = TcpListener::bind(ep.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {} for {}: {e}", ep.listen, ep.endpoint_id))?;
+        let addr = l
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+        endpoint_lines.push(format!(
+            "palisade vpc endpoint {} listening on http://{addr}",
+            ep.endpoint_id
+        ));
+        tokio::spawn(accept_through_endpoint(l, ep.clone(), via_endpoint.clone()));
+    }
+    drop(via_endpoint);
     announce(local)?;
+    for line in &endpoint_lines {
+        println!("{line}");
+    }
     tracing::info!(address = %local, region = %args.region, "listening");
 
     let graceful = GracefulShutdown::new();
@@ -175,19 +232,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                         continue;
                     }
                 };
-                let _ = stream.set_nodelay(true);
-                let api = Arc::clone(&api);
-                let service = service_fn(move |req| {
-                    let api = Arc::clone(&api);
-                    async move { Ok::<_, Infallible>(answer(api, req, peer).await) }
-                });
-                let conn = http.serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(error) = conn.await {
-                        tracing::debug!(%peer, %error, "connection ended with an error");
-                    }
-                });
+                let origin = Origin { source_ip: Some(peer.ip()), secure_transport: false, vpc: None };
+                serve_connection(&http, &graceful, &api, stream, peer, origin);
+            }
+            Some((stream, peer, origin)) = endpoint_conns.recv() => {
+                serve_connection(&http, &graceful, &api, stream, peer, origin);
             }
             () = &mut shutdown => break,
         }
@@ -199,6 +248,62 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("drain timed out; closing"),
     }
     Ok(())
+}
+
+/// Accepts connections on a VPC endpoint's listener and hands them to the server with the
+/// endpoint's origin.
+async fn accept_through_endpoint(
+    listener: TcpListener,
+    ep: VpcEndpointArg,
+    to_server: tokio::sync::mpsc::Sender<(tokio::net::TcpStream, SocketAddr, Origin)>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let origin = Origin {
+                    source_ip: None,
+                    secure_transport: false,
+                    vpc: Some(VpcOrigin {
+                        vpc_id: ep.vpc_id.clone(),
+                        endpoint_id: ep.endpoint_id.clone(),
+                        source_ip: Some(peer.ip()),
+                        policies: Vec::new(),
+                    }),
+                };
+                if to_server.send((stream, peer, origin)).await.is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, endpoint = %ep.endpoint_id, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Serves one accepted connection with keep-alive, watched for graceful shutdown.
+fn serve_connection(
+    http: &http1::Builder,
+    graceful: &GracefulShutdown,
+    api: &Arc<Api>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    origin: Origin,
+) {
+    let _ = stream.set_nodelay(true);
+    let api = Arc::clone(api);
+    let service = service_fn(move |req| {
+        let api = Arc::clone(&api);
+        let origin = origin.clone();
+        async move { Ok::<_, Infallible>(answer(api, req, origin).await) }
+    });
+    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+    tokio::spawn(async move {
+        if let Err(error) = conn.await {
+            tracing::debug!(%peer, %error, "connection ended with an error");
+        }
+    });
 }
 
 /// Prints the one line tests and scripts wait for.
@@ -214,16 +319,12 @@ fn announce(address: SocketAddr) -> Result<(), String> {
 async fn answer(
     api: Arc<Api>,
     req: hyper::Request<Incoming>,
-    peer: SocketAddr,
+    origin: Origin,
 ) -> hyper::Response<Full<Bytes>> {
     let limit = api.config().max_request_bytes;
     let (mut parts, body) = req.into_parts();
     // The origin comes from the connection, never from what the client wrote.
-    parts.extensions.insert(palisade_api::authorizer::Origin {
-        source_ip: Some(peer.ip()),
-        secure_transport: false,
-        vpc: None,
-    });
+    parts.extensions.insert(origin);
     let declared_too_large = parts
         .headers
         .get(http::header::CONTENT_LENGTH)

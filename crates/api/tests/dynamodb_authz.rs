@@ -11,7 +11,7 @@ use palisade_iam::ContextValue;
 use palisade_storage::memory::MemoryStorage;
 use serde_json::{Value, json};
 
-/// Records every check and allows everything, or denies everything after `allow` checks.
+/// Records every check and allows everything.
 #[derive(Default)]
 struct Recorder {
     checks: Mutex<Vec<Check>>,

@@ -4,23 +4,12 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use common::TestServer;
-
-fn client(server: &TestServer, id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
-        .endpoint_url(server.url())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
 
 #[tokio::test]
 async fn unknown_access_key_is_unrecognized() {
     let server = TestServer::start();
-    let err = client(&server, "AKIAUNKNOWNKEY000001", "whatever")
+    let err = common::client_for(&server.url(), "AKIAUNKNOWNKEY000001", "whatever")
         .list_tables()
         .send()
         .await
@@ -36,7 +25,7 @@ async fn unknown_access_key_is_unrecognized() {
 #[tokio::test]
 async fn wrong_secret_is_an_invalid_signature() {
     let server = TestServer::start();
-    let err = client(&server, common::ACCESS_KEY_ID, "not-the-secret")
+    let err = common::client_for(&server.url(), common::ACCESS_KEY_ID, "not-the-secret")
         .list_tables()
         .send()
         .await

@@ -4,56 +4,10 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use common::TestServer;
 use serde_json::json;
 
 const PROD: &str = "222233334444";
-
-fn client(server: &TestServer, id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
-        .endpoint_url(server.url())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
-
-async fn create_table(client: &aws_sdk_dynamodb::Client) -> Result<(), String> {
-    client
-        .create_table()
-        .table_name("orders")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            let e = e.into_service_error();
-            format!(
-                "{}: {}",
-                e.meta().code().unwrap_or(""),
-                e.meta().message().unwrap_or("")
-            )
-        })
-}
 
 #[tokio::test]
 async fn bootstrap_seeds_an_organization_and_identities_idempotently() {
@@ -96,24 +50,26 @@ async fn bootstrap_seeds_an_organization_and_identities_idempotently() {
     let path = file.to_str().unwrap().to_string();
     let mut server = TestServer::start_with(&["--bootstrap", &path]);
 
-    let app = client(
-        &server,
+    let app = common::client_for(
+        &server.url(),
         "AKIAPRODAPP000000001",
         "prod-app-secret-0000000000000000000000000",
     );
-    let denied = create_table(&app).await.unwrap_err();
+    let denied = common::create_pk_table(&app, "orders").await.unwrap_err();
     assert!(denied.starts_with("AccessDeniedException: User: arn:aws:iam::222233334444:user/app is not authorized to perform: dynamodb:CreateTable on resource: arn:aws:dynamodb:us-east-1:222233334444:table/orders with an explicit deny in a service control policy"), "{denied}");
 
     // The management account is not restricted by SCPs.
-    create_table(&server.sdk_client()).await.unwrap();
+    common::create_pk_table(&server.sdk_client(), "orders")
+        .await
+        .unwrap();
 
     // Applied again at restart: nothing changes, nothing fails.
     server.restart();
-    let app = client(
-        &server,
+    let app = common::client_for(
+        &server.url(),
         "AKIAPRODAPP000000001",
         "prod-app-secret-0000000000000000000000000",
     );
-    let again = create_table(&app).await.unwrap_err();
+    let again = common::create_pk_table(&app, "orders").await.unwrap_err();
     assert_eq!(again, denied);
 }

@@ -4,7 +4,6 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
@@ -15,16 +14,6 @@ use serde_json::json;
 const OTHER: &str = "444455556666";
 const TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/shared";
 
-fn client(server: &TestServer, id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
-        .endpoint_url(server.url())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
-
 async fn get(client: &aws_sdk_dynamodb::Client) -> Result<bool, String> {
     client
         .get_item()
@@ -33,14 +22,7 @@ async fn get(client: &aws_sdk_dynamodb::Client) -> Result<bool, String> {
         .send()
         .await
         .map(|o| o.item.is_some())
-        .map_err(|e| {
-            let e = e.into_service_error();
-            format!(
-                "{}: {}",
-                e.meta().code().unwrap_or(""),
-                e.meta().message().unwrap_or("")
-            )
-        })
+        .map_err(|e| common::error_text(&e.into_service_error()))
 }
 
 #[tokio::test]
@@ -87,8 +69,8 @@ async fn a_resource_policy_grants_another_account() {
         .await
         .unwrap();
 
-    let reader = client(
-        &server,
+    let reader = common::client_for(
+        &server.url(),
         "AKIAOTHERREADER00001",
         "other-reader-secret-000000000000000000000",
     );

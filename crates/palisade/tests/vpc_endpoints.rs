@@ -8,10 +8,6 @@ mod common;
 
 use std::net::TcpListener;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use common::TestServer;
 use serde_json::json;
 
@@ -27,51 +23,11 @@ fn free_port() -> u16 {
 }
 
 fn client(url: &str) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .credentials_provider(Credentials::new(
-            "AKIAPRODAPP000000001",
-            "prod-app-secret-0000000000000000000000000",
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(url)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
-
-async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), String> {
-    client
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            let e = e.into_service_error();
-            format!(
-                "{}: {}",
-                e.meta().code().unwrap_or(""),
-                e.meta().message().unwrap_or("")
-            )
-        })
+    common::client_for(
+        url,
+        "AKIAPRODAPP000000001",
+        "prod-app-secret-0000000000000000000000000",
+    )
 }
 
 #[tokio::test]
@@ -125,7 +81,7 @@ async fn the_production_table_is_reachable_only_through_its_vpc_endpoint() {
         &other_arg,
     ]);
 
-    let outside = create_table(&client(&server.url()), "orders")
+    let outside = common::create_pk_table(&client(&server.url()), "orders")
         .await
         .unwrap_err();
     assert!(
@@ -134,15 +90,16 @@ async fn the_production_table_is_reachable_only_through_its_vpc_endpoint() {
         )),
         "{outside}"
     );
-    let wrong_vpc = create_table(&client(&format!("http://127.0.0.1:{other}")), "orders")
-        .await
-        .unwrap_err();
+    let wrong_vpc =
+        common::create_pk_table(&client(&format!("http://127.0.0.1:{other}")), "orders")
+            .await
+            .unwrap_err();
     assert!(
         wrong_vpc.starts_with("AccessDeniedException: "),
         "{wrong_vpc}"
     );
 
-    create_table(&client(&format!("http://127.0.0.1:{inside}")), "orders")
+    common::create_pk_table(&client(&format!("http://127.0.0.1:{inside}")), "orders")
         .await
         .unwrap();
     let tables = client(&format!("http://127.0.0.1:{inside}"))

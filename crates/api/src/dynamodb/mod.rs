@@ -35,13 +35,12 @@ pub async fn dispatch_with(
 ) -> Result<Vec<u8>, ApiError> {
     let value = Params::parse(body)?;
     let p = Params::new(&value)?;
-    let account = account.to_string();
     let out = match op {
-        "CreateTable" => tables::create_table(engine, authz, &account, &p).await?,
-        "DescribeTable" => tables::describe_table(engine, authz, &account, &p)?,
-        "ListTables" => tables::list_tables(engine, authz, &account, &p)?,
-        "UpdateTable" => tables::update_table(engine, authz, &account, &p).await?,
-        "DeleteTable" => tables::delete_table(engine, authz, &account, &p).await?,
+        "CreateTable" => tables::create_table(engine, authz, account, &p).await?,
+        "DescribeTable" => tables::describe_table(engine, authz, account, &p)?,
+        "ListTables" => tables::list_tables(engine, authz, account, &p)?,
+        "UpdateTable" => tables::update_table(engine, authz, account, &p).await?,
+        "DeleteTable" => tables::delete_table(engine, authz, account, &p).await?,
         "DescribeEndpoints" => tables::describe_endpoints(engine, authz)?,
         "DescribeLimits" => tables::describe_limits(engine, authz)?,
         "TagResource" => tables::tag_resource(engine, authz, &p).await?,
@@ -50,16 +49,16 @@ pub async fn dispatch_with(
         "PutResourcePolicy" => policies::put_resource_policy(engine, authz, &p).await?,
         "GetResourcePolicy" => policies::get_resource_policy(engine, authz, &p)?,
         "DeleteResourcePolicy" => policies::delete_resource_policy(engine, authz, &p).await?,
-        "PutItem" => items::put_item(engine, authz, &account, &p).await?,
-        "GetItem" => items::get_item(engine, authz, &account, &p)?,
-        "UpdateItem" => items::update_item(engine, authz, &account, &p).await?,
-        "DeleteItem" => items::delete_item(engine, authz, &account, &p).await?,
-        "Query" => reads::query(engine, authz, &account, &p)?,
-        "Scan" => reads::scan(engine, authz, &account, &p)?,
-        "BatchGetItem" => batch::batch_get(engine, authz, &account, &p)?,
-        "BatchWriteItem" => batch::batch_write(engine, authz, &account, &p).await?,
-        "TransactGetItems" => batch::transact_get(engine, authz, &account, &p)?,
-        "TransactWriteItems" => batch::transact_write(engine, authz, &account, &p, body).await?,
+        "PutItem" => items::put_item(engine, authz, account, &p).await?,
+        "GetItem" => items::get_item(engine, authz, account, &p)?,
+        "UpdateItem" => items::update_item(engine, authz, account, &p).await?,
+        "DeleteItem" => items::delete_item(engine, authz, account, &p).await?,
+        "Query" => reads::query(engine, authz, account, &p)?,
+        "Scan" => reads::scan(engine, authz, account, &p)?,
+        "BatchGetItem" => batch::batch_get(engine, authz, account, &p)?,
+        "BatchWriteItem" => batch::batch_write(engine, authz, account, &p).await?,
+        "TransactGetItems" => batch::transact_get(engine, authz, account, &p)?,
+        "TransactWriteItems" => batch::transact_write(engine, authz, account, &p, body).await?,
         _ => {
             return Err(ApiError::new(
                 ErrorKind::UnknownOperation,

@@ -122,19 +122,7 @@ impl TestServer {
 
     /// An AWS SDK client for this server (static test credentials, us-east-1).
     pub fn sdk_client(&self) -> aws_sdk_dynamodb::Client {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                ACCESS_KEY_ID,
-                SECRET_ACCESS_KEY,
-                None,
-                None,
-                "palisade-test",
-            ))
-            .endpoint_url(self.url())
-            .build();
-        aws_sdk_dynamodb::Client::from_conf(config)
+        client_for(&self.url(), ACCESS_KEY_ID, SECRET_ACCESS_KEY)
     }
 
     /// A signed `POST /` with the JSON 1.0 content type, `X-Amz-Target: <target>` (omitted when
@@ -465,4 +453,48 @@ pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(relative)
+}
+
+/// An AWS SDK client for `url` signing with the static key `id` / `secret` (us-east-1).
+pub fn client_for(url: &str, id: &str, secret: &str) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(id, secret, None, None, "palisade-test"))
+        .endpoint_url(url)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Creates an on-demand table with a string `pk` hash key; a failure comes back as
+/// `"<ErrorCode>: <message>"`.
+pub async fn create_pk_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), String> {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let def = AttributeDefinition::builder()
+        .attribute_name("pk")
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .unwrap();
+    let key = KeySchemaElement::builder()
+        .attribute_name("pk")
+        .key_type(KeyType::Hash)
+        .build()
+        .unwrap();
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(def)
+        .key_schema(key)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| error_text(&e.into_service_error()))
+}
+
+/// `"<ErrorCode>: <message>"` of a service error.
+pub fn error_text(e: &impl aws_sdk_dynamodb::error::ProvideErrorMetadata) -> String {
+    format!("{}: {}", e.code().unwrap_or(""), e.message().unwrap_or(""))
 }

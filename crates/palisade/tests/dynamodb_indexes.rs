@@ -148,6 +148,29 @@ async fn global_index_created_later_is_backfilled_and_sparse() {
         .send()
         .await
         .unwrap();
+    // Capacity per index: a write that lands in the GSI is charged to it (INDEXES).
+    let put = client
+        .put_item()
+        .table_name("users")
+        .item("id", s("u9"))
+        .item("team", s("red"))
+        .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let consumed = put.consumed_capacity.unwrap();
+    let gsis = consumed.global_secondary_indexes.unwrap();
+    assert_eq!(gsis["by_team"].capacity_units, Some(1.0));
+    assert_eq!(consumed.table.unwrap().capacity_units, Some(1.0));
+    assert_eq!(consumed.capacity_units, Some(2.0));
+    client
+        .delete_item()
+        .table_name("users")
+        .key("id", s("u9"))
+        .send()
+        .await
+        .unwrap();
+
     let t = client
         .describe_table()
         .table_name("users")

@@ -113,7 +113,7 @@ pub async fn batch_write(
     o.insert("UnprocessedItems".into(), json!({}));
     let caps: Vec<Value> = consumed
         .iter()
-        .filter_map(|(t, c)| capacity_json(mode, t, c, &gsi_names(engine, account, t)))
+        .filter_map(|(t, c)| capacity_json(mode, t, c, || gsi_names(engine, account, t)))
         .collect();
     if !caps.is_empty() {
         o.insert("ConsumedCapacity".into(), Value::Array(caps));
@@ -208,7 +208,7 @@ pub fn batch_get(
                 json!({"Keys": r.unprocessed.iter().map(item_to_json).collect::<Vec<_>>(), "ConsistentRead": req.consistent}),
             );
         }
-        if let Some(c) = capacity_json(mode, &r.table, &r.consumed, &[]) {
+        if let Some(c) = capacity_json(mode, &r.table, &r.consumed, Vec::new) {
             caps.push(c);
         }
     }
@@ -283,7 +283,7 @@ pub fn transact_get(
     o.insert("Responses".into(), Value::Array(responses));
     let caps: Vec<Value> = per_table
         .iter()
-        .filter_map(|(t, c)| capacity_json(mode, t, c, &[]))
+        .filter_map(|(t, c)| capacity_json(mode, t, c, Vec::new))
         .collect();
     if !caps.is_empty() {
         o.insert("ConsumedCapacity".into(), Value::Array(caps));
@@ -410,7 +410,7 @@ pub async fn transact_write(
     let mut o = Map::new();
     let caps: Vec<Value> = consumed
         .iter()
-        .filter_map(|(t, c)| capacity_json(mode, t, c, &gsi_names(engine, account, t)))
+        .filter_map(|(t, c)| capacity_json(mode, t, c, || gsi_names(engine, account, t)))
         .collect();
     if !caps.is_empty() {
         o.insert("ConsumedCapacity".into(), Value::Array(caps));

@@ -73,12 +73,9 @@ fn write_response(
         .table(account, table)
         .map(|t| t.name.clone())
         .unwrap_or_else(|_| table.to_string());
-    if let Some(c) = capacity_json(
-        capacity_mode(p)?,
-        &name,
-        &out.consumed,
-        &gsi_names(engine, account, table),
-    ) {
+    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &out.consumed, || {
+        gsi_names(engine, account, table)
+    }) {
         o.insert("ConsumedCapacity".into(), c);
     }
     if let Some(m) = item_collection_metrics(p, &out.consumed)? {
@@ -281,7 +278,7 @@ pub fn get_item(
         .table(account, &table)
         .map(|t| t.name.clone())
         .unwrap_or(table.clone());
-    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &consumed, &[]) {
+    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &consumed, Vec::new) {
         o.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(o))

@@ -150,12 +150,14 @@ pub(crate) fn capacity_mode(p: &Params<'_>) -> Result<CapacityMode, ApiError> {
     )
 }
 
-/// The `ConsumedCapacity` object of one table, or None when not requested.
+/// The `ConsumedCapacity` object of one table, or None when not requested. `gsis` names the
+/// table's global indexes; it is called only for `INDEXES`, so requests that ask for no
+/// capacity pay nothing for it.
 pub(crate) fn capacity_json(
     mode: CapacityMode,
     table: &str,
     c: &Consumed,
-    gsis: &[String],
+    gsis: impl FnOnce() -> Vec<String>,
 ) -> Option<Value> {
     if mode == CapacityMode::None {
         return None;
@@ -183,6 +185,7 @@ pub(crate) fn capacity_json(
         );
     }
     if mode == CapacityMode::Indexes {
+        let gsis = gsis();
         o.insert("Table".into(), json!({"CapacityUnits": c.read + c.write}));
         let mut g = serde_json::Map::new();
         let mut l = serde_json::Map::new();

@@ -109,12 +109,9 @@ fn response(
         .table(account, &input.table)
         .map(|t| t.name.clone())
         .unwrap_or(input.table.clone());
-    if let Some(c) = capacity_json(
-        capacity_mode(p)?,
-        &name,
-        &out.consumed,
-        &gsi_names(engine, account, &input.table),
-    ) {
+    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &out.consumed, || {
+        gsi_names(engine, account, &input.table)
+    }) {
         o.insert("ConsumedCapacity".into(), c);
     }
     Ok(Value::Object(o))

@@ -173,3 +173,117 @@ async fn a_resource_policy_grants_another_account() {
         "the grant is gone with the policy"
     );
 }
+
+async fn put_policy(client: &aws_sdk_dynamodb::Client, policy: &str) -> Result<(), String> {
+    client
+        .put_resource_policy()
+        .resource_arn(TABLE_ARN)
+        .policy(policy)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| common::error_text(&e.into_service_error()))
+}
+
+fn statement(principal: serde_json::Value, action: serde_json::Value) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Grant", "Effect": "Allow", "Principal": principal, "Action": action, "Resource": TABLE_ARN
+    }]})
+    .to_string()
+}
+
+/// DynamoDB refuses table policies that name actions tables do not have, unknown service
+/// principals, or that grant public access; a condition on a trusted key makes `*` non-public.
+#[tokio::test]
+async fn what_a_table_policy_may_contain() {
+    let server = TestServer::start();
+    let admin = server.sdk_client();
+    common::create_pk_table(&admin, "shared").await.unwrap();
+    let prefix =
+        "ValidationException: One or more parameter values were invalid: Invalid policy document";
+
+    let streams = statement(
+        json!({"AWS": OTHER}),
+        json!([
+            "dynamodb:GetItem",
+            "dynamodb:GetRecords",
+            "dynamodb:ListStreams"
+        ]),
+    );
+    assert_eq!(
+        put_policy(&admin, &streams).await.unwrap_err(),
+        format!(
+            "{prefix}: The following action names are invalid: \"dynamodb:GetRecords\", \"dynamodb:ListStreams\""
+        )
+    );
+    let other_service = statement(json!({"AWS": OTHER}), json!("s3:GetObject"));
+    assert_eq!(
+        put_policy(&admin, &other_service).await.unwrap_err(),
+        format!("{prefix}: The following action names are invalid: \"s3:GetObject\"")
+    );
+    let lambda = statement(
+        json!({"Service": "lambda.amazonaws.com"}),
+        json!("dynamodb:GetItem"),
+    );
+    assert_eq!(
+        put_policy(&admin, &lambda).await.unwrap_err(),
+        format!("{prefix}: Policy contains invalid service principal")
+    );
+
+    let public = statement(json!("*"), json!("dynamodb:GetItem"));
+    let refused = put_policy(&admin, &public).await.unwrap_err();
+    assert!(
+        refused.starts_with(&format!(
+            "{prefix}: The policy grants public access (statement 'Grant')"
+        )),
+        "{refused}"
+    );
+    // The same refusal at CreateTable, which then creates nothing.
+    let created = admin
+        .create_table()
+        .table_name("public")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .resource_policy(public.replace("table/shared", "table/public"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(created.meta().code(), Some("ValidationException"));
+    let tables = admin
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names
+        .unwrap_or_default();
+    assert_eq!(tables, vec!["shared".to_string()]);
+
+    // Pinned to an organization: not public, stored.
+    let org_only: serde_json::Value = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": TABLE_ARN,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    }]});
+    put_policy(&admin, &org_only.to_string()).await.unwrap();
+    // A wildcard in the pinning value leaves it public.
+    let loose = org_only.to_string().replace("o-a1b2c3d4e5", "o-*");
+    assert!(
+        put_policy(&admin, &loose)
+            .await
+            .unwrap_err()
+            .contains("grants public access")
+    );
+}

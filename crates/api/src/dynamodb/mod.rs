@@ -7,6 +7,7 @@ mod exprs;
 mod items;
 mod params;
 mod policies;
+mod policy_rules;
 mod reads;
 mod tables;
 
@@ -50,11 +51,12 @@ pub async fn dispatch_with(
         "GetResourcePolicy" => policies::get_resource_policy(engine, authz, &p)?,
         "DeleteResourcePolicy" => policies::delete_resource_policy(engine, authz, &p).await?,
         "PutItem" => items::put_item(engine, authz, account, &p).await?,
-        "GetItem" => items::get_item(engine, authz, account, &p)?,
+        // These three write their answers straight to bytes (they may carry many items).
+        "GetItem" => return items::get_item(engine, authz, account, &p),
         "UpdateItem" => items::update_item(engine, authz, account, &p).await?,
         "DeleteItem" => items::delete_item(engine, authz, account, &p).await?,
-        "Query" => reads::query(engine, authz, account, &p)?,
-        "Scan" => reads::scan(engine, authz, account, &p)?,
+        "Query" => return reads::query(engine, authz, account, &p),
+        "Scan" => return reads::scan(engine, authz, account, &p),
         "BatchGetItem" => batch::batch_get(engine, authz, account, &p)?,
         "BatchWriteItem" => batch::batch_write(engine, authz, account, &p).await?,
         "TransactGetItems" => batch::transact_get(engine, authz, account, &p)?,
@@ -67,6 +69,57 @@ pub async fn dispatch_with(
         }
     };
     serde_json::to_vec(&out).map_err(ApiError::internal)
+}
+
+/// A JSON object written straight to bytes, members in the order they are added (add them in
+/// key order to match what a `serde_json::Value` object gives).
+pub(crate) struct JsonObject {
+    out: Vec<u8>,
+    empty: bool,
+}
+
+impl JsonObject {
+    /// An object whose body is expected to take about `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> JsonObject {
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
+        JsonObject { out, empty: true }
+    }
+
+    /// Starts a member: writes its name; the caller writes the value into the buffer.
+    pub(crate) fn member(&mut self, name: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        palisade_model::write_json_str(name, &mut self.out);
+        self.out.push(b':');
+        &mut self.out
+    }
+
+    /// Adds a member whose value is a JSON tree.
+    pub(crate) fn value(&mut self, name: &str, value: &Value) -> Result<(), ApiError> {
+        serde_json::to_writer(self.member(name), value).map_err(ApiError::internal)
+    }
+
+    /// Adds a member whose value is an item.
+    pub(crate) fn item(&mut self, name: &str, item: &palisade_model::Item) {
+        let out = self.member(name);
+        palisade_model::write_item_json(item, out);
+    }
+
+    /// Adds a member whose value is an unsigned integer.
+    pub(crate) fn count(&mut self, name: &str, n: usize) {
+        use std::io::Write as _;
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.member(name), "{n}");
+    }
+
+    /// The object's bytes.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.out.push(b'}');
+        self.out
+    }
 }
 
 /// The wire error for an engine error.

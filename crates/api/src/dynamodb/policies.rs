@@ -8,28 +8,57 @@ use serde_json::{Value, json};
 use super::authz::{Authorizer, Check};
 use super::engine_error;
 use super::params::{Params, missing};
+use super::policy_rules;
 use crate::error::ApiError;
 
 /// DynamoDB's limit on a resource policy, whitespace counted.
 const MAX_POLICY_BYTES: usize = 20 * 1024;
 
-/// Checks a resource policy document as DynamoDB does before storing it.
+/// The prefix of DynamoDB's messages for invalid parameters.
+const INVALID: &str = "One or more parameter values were invalid: Invalid policy document";
+
+/// Checks a table's resource policy document as DynamoDB does before storing it: its size, the
+/// policy grammar, that every action applies to tables, that service principals are ones
+/// DynamoDB accepts, and that it grants no public access (Block Public Access).
 pub fn validate_policy(text: &str) -> Result<(), ApiError> {
     if text.len() > MAX_POLICY_BYTES {
         return Err(ApiError::validation(format!(
             "Policy document size exceeds the maximum allowed size of {MAX_POLICY_BYTES} bytes"
         )));
     }
-    Policy::parse(text, PolicyType::Resource)
-        .map(|_| ())
-        .map_err(|e| {
-            let details: Vec<String> = e
-                .errors
-                .iter()
-                .map(|f| format!("{} ({})", f.message, f.path))
-                .collect();
-            ApiError::validation(format!("Invalid policy document: {}", details.join("; ")))
-        })
+    let policy = Policy::parse(text, PolicyType::Resource).map_err(|e| {
+        let details: Vec<String> = e
+            .errors
+            .iter()
+            .map(|f| format!("{} ({})", f.message, f.path))
+            .collect();
+        ApiError::validation(format!("{INVALID}: {}", details.join("; ")))
+    })?;
+    let invalid = policy_rules::invalid_actions(&policy);
+    if !invalid.is_empty() {
+        let quoted: Vec<String> = invalid.iter().map(|a| format!("\"{a}\"")).collect();
+        return Err(ApiError::validation(format!(
+            "{INVALID}: The following action names are invalid: {}",
+            quoted.join(", ")
+        )));
+    }
+    if policy_rules::has_invalid_service_principal(&policy) {
+        return Err(ApiError::validation(format!(
+            "{INVALID}: Policy contains invalid service principal"
+        )));
+    }
+    if let Some((index, sid)) = policy_rules::public_statement(&policy) {
+        let which = sid.map_or_else(
+            || format!("statement {}", index + 1),
+            |s| format!("statement '{s}'"),
+        );
+        return Err(ApiError::validation(format!(
+            "{INVALID}: The policy grants public access ({which}). Block Public Access is on for every \
+             table: name the principals, or restrict them with a condition on a key such as \
+             aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpce"
+        )));
+    }
+    Ok(())
 }
 
 fn check(engine: &Engine, action: &'static str, arn: &str) -> Check {

@@ -8,6 +8,7 @@
 //! is reserved to the management account (`AccessDeniedException`). Authorization by IAM policy
 //! happens before, in the caller, with [`required_action`].
 
+mod authz;
 mod shapes;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ use palisade_organizations::{
 };
 use serde_json::{Value, json};
 
+pub use authz::{Required, required};
 use shapes::{Input, all_policies, paged};
 
 /// What [`handle`] returns: the HTTP status and the JSON body

@@ -6,7 +6,8 @@
 //!
 //! - [`AttributeValue`], [`Item`], [`Number`]: the values.
 //! - [`attribute_value_from_json`], [`item_from_json`] and their inverses: the wire form, with
-//!   DynamoDB's `SerializationException` and `ValidationException` texts ([`ValueError`]).
+//!   DynamoDB's `SerializationException` and `ValidationException` texts ([`ValueError`]);
+//!   [`write_item_json`] writes the wire form straight into bytes (large responses).
 //! - [`item_size`], [`attribute_value_size`]: sizes as DynamoDB counts them, for the 400 KB
 //!   limit ([`MAX_ITEM_SIZE`]) and capacity units.
 //! - [`validate_table_name`], [`validate_key_value`] and the other limits, with DynamoDB's
@@ -14,6 +15,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod json;
+mod json_write;
 mod limits;
 mod number;
 mod size;
@@ -24,6 +26,7 @@ pub use json::{
     MAX_NESTING_DEPTH, attribute_value_from_json, attribute_value_to_json, item_from_json,
     item_to_json,
 };
+pub use json_write::{write_attribute_value_json, write_item_json, write_json_str};
 pub use limits::{
     KEY_SCHEMA_MISMATCH, MAX_ATTRIBUTE_NAME_LEN, MAX_KEY_ATTRIBUTE_NAME_LEN,
     MAX_PARTITION_KEY_SIZE, MAX_SORT_KEY_SIZE, MAX_TABLE_NAME_LEN, MIN_TABLE_NAME_LEN,

@@ -1,7 +1,7 @@
 //! PutItem, GetItem, UpdateItem, DeleteItem.
 
 use palisade_engine::{Engine, ReturnValues, WriteOptions, WriteOutcome};
-use palisade_model::item_to_json;
+use palisade_model::{item_size, item_to_json};
 use serde_json::{Map, Value, json};
 
 use super::authz::{Authorizer, Check, leading_keys};
@@ -9,7 +9,7 @@ use super::exprs::{
     Placeholders, check_not_mixed, expr_error, projection, update, write_condition,
 };
 use super::params::{Params, missing, table_name};
-use super::{capacity_json, capacity_mode, engine_error, gsi_names, table_check};
+use super::{JsonObject, capacity_json, capacity_mode, engine_error, gsi_names, table_check};
 use crate::error::ApiError;
 
 fn return_values(p: &Params<'_>) -> Result<ReturnValues, ApiError> {
@@ -236,7 +236,7 @@ pub fn get_item(
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
     check_not_mixed(p, &["AttributesToGet"], &["ProjectionExpression"])?;
@@ -266,20 +266,23 @@ pub fn get_item(
     let (item, consumed) = engine
         .get_item(account, &table, &key, consistent)
         .map_err(engine_error)?;
-    let mut o = Map::new();
-    if let Some(item) = item {
-        let item = match &proj {
-            Some(f) => f(&item),
-            None => item,
-        };
-        o.insert("Item".into(), item_to_json(&item));
-    }
+    let item = match (item, &proj) {
+        (Some(item), Some(f)) => Some(f(&item)),
+        (item, _) => item,
+    };
     let name = engine
         .table(account, &table)
         .map(|t| t.name.clone())
         .unwrap_or(table.clone());
-    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &consumed, Vec::new) {
-        o.insert("ConsumedCapacity".into(), c);
+    let capacity = capacity_json(capacity_mode(p)?, &name, &consumed, Vec::new);
+    // Members in key order, as a JSON object tree would write them.
+    let size = item.as_ref().map_or(0, |i| item_size(i) + 16 * i.len());
+    let mut o = JsonObject::with_capacity(size + 128);
+    if let Some(c) = &capacity {
+        o.value("ConsumedCapacity", c)?;
     }
-    Ok(Value::Object(o))
+    if let Some(item) = &item {
+        o.item("Item", item);
+    }
+    Ok(o.finish())
 }

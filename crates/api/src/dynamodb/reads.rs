@@ -3,15 +3,14 @@
 use palisade_engine::schema::KeyDef;
 use palisade_engine::{Engine, KeyQuery, ReadInput, ReadOutput, Select, SortCondition};
 use palisade_expr::{KeyAttribute, KeySchema, SortOp, key_conditions};
-use palisade_model::item_to_json;
-use serde_json::{Map, Value, json};
+use palisade_model::{item_size, write_item_json};
 
 use super::authz::{Authorizer, Check, key_string};
 use super::exprs::{
     Placeholders, check_not_mixed, expr_error, legacy_conditions, projection, read_filter,
 };
 use super::params::{Params, table_name};
-use super::{capacity_json, capacity_mode, engine_error, gsi_names, table_check};
+use super::{JsonObject, capacity_json, capacity_mode, engine_error, gsi_names, table_check};
 use crate::error::ApiError;
 
 fn schema_of(keys: &KeyDef) -> KeySchema {
@@ -92,29 +91,37 @@ fn response(
     p: &Params<'_>,
     input: &ReadInput,
     out: ReadOutput,
-) -> Result<Value, ApiError> {
-    let mut o = Map::new();
-    if input.select != Select::Count {
-        o.insert(
-            "Items".into(),
-            Value::Array(out.items.iter().map(item_to_json).collect()),
-        );
-    }
-    o.insert("Count".into(), json!(out.count));
-    o.insert("ScannedCount".into(), json!(out.scanned_count));
-    if let Some(k) = &out.last_evaluated_key {
-        o.insert("LastEvaluatedKey".into(), item_to_json(k));
-    }
+) -> Result<Vec<u8>, ApiError> {
     let name = engine
         .table(account, &input.table)
         .map(|t| t.name.clone())
         .unwrap_or(input.table.clone());
-    if let Some(c) = capacity_json(capacity_mode(p)?, &name, &out.consumed, || {
+    let capacity = capacity_json(capacity_mode(p)?, &name, &out.consumed, || {
         gsi_names(engine, account, &input.table)
-    }) {
-        o.insert("ConsumedCapacity".into(), c);
+    });
+    // Members in key order, as a JSON object tree would write them.
+    let size: usize = out.items.iter().map(|i| item_size(i) + 16 * i.len()).sum();
+    let mut o = JsonObject::with_capacity(size + 256);
+    if let Some(c) = &capacity {
+        o.value("ConsumedCapacity", c)?;
     }
-    Ok(Value::Object(o))
+    o.count("Count", out.count);
+    if input.select != Select::Count {
+        let items = o.member("Items");
+        items.push(b'[');
+        for (i, item) in out.items.iter().enumerate() {
+            if i > 0 {
+                items.push(b',');
+            }
+            write_item_json(item, items);
+        }
+        items.push(b']');
+    }
+    if let Some(k) = &out.last_evaluated_key {
+        o.item("LastEvaluatedKey", k);
+    }
+    o.count("ScannedCount", out.scanned_count);
+    Ok(o.finish())
 }
 
 fn select_name(select: Select) -> &'static str {
@@ -153,7 +160,7 @@ pub fn query(
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     check_not_mixed(
         p,
         &["KeyConditions", "QueryFilter", "AttributesToGet"],
@@ -250,7 +257,7 @@ pub fn scan(
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     check_not_mixed(
         p,
         &["ScanFilter", "AttributesToGet"],

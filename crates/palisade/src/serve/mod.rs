@@ -1,8 +1,14 @@
-//! `palisade serve`: the HTTP server. Picks the storage backend, builds the engine and the API,
-//! and serves HTTP/1.1 (keep-alive) on tokio until SIGINT or SIGTERM, then drains connections.
+//! `palisade serve`: the HTTP server. Reads the configuration (command line, environment,
+//! configuration file, defaults), picks the storage backend, builds the engine and the API, and
+//! serves HTTP/1.1 (keep-alive, optionally TLS and PROXY protocol v2) on tokio until SIGINT or
+//! SIGTERM, then drains connections.
 
-use std::convert::Infallible;
-use std::io::{IsTerminal, Write};
+pub mod config;
+pub mod listeners;
+pub mod proxy;
+pub mod tls;
+
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,50 +19,50 @@ use bytes::Bytes;
 use clap::Args;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use palisade_api::authorizer::{Origin, VpcOrigin};
+use palisade_api::authorizer::Origin;
 use palisade_api::{Api, ApiConfig};
 use palisade_engine::{Engine, EngineConfig};
 use palisade_storage::Storage;
-use tokio::net::TcpListener;
 
-/// Options of `palisade serve`.
+use config::{ConfigFile, EndpointDecl, ListenerDecl, VpcDecl};
+use listeners::{ListenerManager, ListenerSpec};
+
+/// Options of `palisade serve`. Each one given here (or through its environment variable)
+/// overrides the configuration file, which overrides the defaults.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "PALISADE_LISTEN", default_value = "127.0.0.1:8000")]
-    pub listen: SocketAddr,
-    /// Directory holding the database; created if missing.
-    #[arg(long, env = "PALISADE_DATA_DIR", default_value = "./palisade-data")]
-    pub data_dir: PathBuf,
-    /// Region the server answers as (ARNs, health answer).
-    #[arg(long, env = "PALISADE_REGION", default_value = "us-east-1")]
-    pub region: String,
-    /// Account that owns the tables.
-    #[arg(long, env = "PALISADE_ACCOUNT", default_value = "000000000000")]
-    pub account: String,
+    /// Configuration file (TOML; see docs/configuration.md).
+    #[arg(long, env = "PALISADE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port); replaces the address of the
+    /// configuration file's first listener. [default: 127.0.0.1:8000]
+    #[arg(long, env = "PALISADE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory holding the database; created if missing. [default: ./palisade-data]
+    #[arg(long, env = "PALISADE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Region the server answers as (ARNs, health answer). [default: us-east-1]
+    #[arg(long, env = "PALISADE_REGION")]
+    pub region: Option<String>,
+    /// Account that owns the tables. [default: 000000000000]
+    #[arg(long, env = "PALISADE_ACCOUNT")]
+    pub account: Option<String>,
     /// Smallest response body that is gzip-compressed for clients sending
-    /// `Accept-Encoding: gzip`.
-    #[arg(long, env = "PALISADE_GZIP_MIN_BYTES", default_value_t = 1024)]
-    pub gzip_min_bytes: usize,
+    /// `Accept-Encoding: gzip`. [default: 1024]
+    #[arg(long, env = "PALISADE_GZIP_MIN_BYTES")]
+    pub gzip_min_bytes: Option<usize>,
     /// File holding the key that encrypts secret access keys (32 bytes, created when missing).
     /// Keep it outside the data directory. `PALISADE_MASTER_KEY` (base64) takes precedence.
-    #[arg(
-        long,
-        env = "PALISADE_MASTER_KEY_FILE",
-        default_value = "./palisade-master.key"
-    )]
-    pub master_key_file: PathBuf,
+    /// [default: ./palisade-master.key]
+    #[arg(long, env = "PALISADE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// A declarative seed of the organization and identities (JSON, see docs), applied at
     /// every start; applying it again changes nothing.
     #[arg(long, env = "PALISADE_BOOTSTRAP")]
     pub bootstrap: Option<PathBuf>,
     /// A VPC endpoint as `VPCE-ID,VPC-ID,ADDR`: requests arriving on ADDR come through that
     /// endpoint (they carry `aws:SourceVpc`, `aws:SourceVpce`, `aws:VpcSourceIp` and no
-    /// `aws:SourceIp`). Repeatable.
+    /// `aws:SourceIp`). Repeatable; added to the configuration file's endpoints.
     #[arg(long = "vpc-endpoint", value_parser = parse_vpc_endpoint)]
     pub vpc_endpoints: Vec<VpcEndpointArg>,
 }
@@ -90,8 +96,102 @@ fn parse_vpc_endpoint(text: &str) -> Result<VpcEndpointArg, String> {
     })
 }
 
-/// How long a client may take to send a request's headers (slow clients hold a connection).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// The server's settings once the command line, the environment, the configuration file and
+/// the defaults are merged (in that order of precedence).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub account: String,
+    pub gzip_min_bytes: usize,
+    pub master_key_file: PathBuf,
+    pub bootstrap: Option<PathBuf>,
+    /// The public listeners; the first one is announced first.
+    pub listeners: Vec<ListenerDecl>,
+    pub vpcs: Vec<VpcDecl>,
+    /// The configuration file's endpoints, then the `--vpc-endpoint` ones.
+    pub endpoints: Vec<EndpointDecl>,
+}
+
+/// Where the server listens when nothing says otherwise.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
+impl Settings {
+    /// Merges the command line (and environment) with the configuration file it names.
+    pub fn resolve(args: ServeArgs) -> Result<Settings, String> {
+        let file = match &args.config {
+            Some(path) => config::load(path)?,
+            None => ConfigFile::default(),
+        };
+        let mut listeners = file.listeners;
+        match (args.listen.or(file.listen), listeners.first_mut()) {
+            (Some(address), Some(first)) => first.address = address,
+            (Some(address), None) => listeners.push(plain_listener(address)),
+            (None, None) => {
+                let address = DEFAULT_LISTEN
+                    .parse()
+                    .map_err(|e| format!("bad default address: {e}"))?;
+                listeners.push(plain_listener(address));
+            }
+            (None, Some(_)) => {}
+        }
+        let mut endpoints = file.endpoints;
+        for ep in args.vpc_endpoints {
+            if endpoints.iter().any(|e| e.id == ep.endpoint_id) {
+                return Err(format!(
+                    "--vpc-endpoint {}: the configuration file declares this endpoint already",
+                    ep.endpoint_id
+                ));
+            }
+            endpoints.push(EndpointDecl {
+                id: ep.endpoint_id,
+                vpc_id: ep.vpc_id,
+                addresses: vec![ep.listen],
+                tls: None,
+                policy: None,
+            });
+        }
+        Ok(Settings {
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./palisade-data")),
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".into()),
+            account: args
+                .account
+                .or(file.account)
+                .unwrap_or_else(|| "000000000000".into()),
+            gzip_min_bytes: args.gzip_min_bytes.or(file.gzip_min_bytes).unwrap_or(1024),
+            master_key_file: args
+                .master_key_file
+                .or(file.master_key_file)
+                .unwrap_or_else(|| PathBuf::from("./palisade-master.key")),
+            bootstrap: args.bootstrap.or(file.bootstrap),
+            listeners,
+            vpcs: file.vpcs,
+            endpoints,
+        })
+    }
+
+    /// Every listener: the public ones first, then the endpoints'.
+    pub fn listener_specs(&self) -> Vec<ListenerSpec> {
+        let mut specs: Vec<ListenerSpec> =
+            self.listeners.iter().map(ListenerSpec::public).collect();
+        specs.extend(ListenerSpec::for_endpoints(&self.endpoints));
+        specs
+    }
+}
+
+fn plain_listener(address: SocketAddr) -> ListenerDecl {
+    ListenerDecl {
+        address,
+        tls: None,
+        proxy_trusted: Vec::new(),
+    }
+}
 
 /// How long open connections may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -142,24 +242,25 @@ fn open_storage(data_dir: &Path) -> Result<Arc<dyn Storage>, String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let storage = open_storage(&args.data_dir)?;
+    let settings = Settings::resolve(args)?;
+    let storage = open_storage(&settings.data_dir)?;
     let identity = crate::identity_setup::open(
         Arc::clone(&storage),
         crate::identity_setup::KeySource {
             env_key: std::env::var("PALISADE_MASTER_KEY").ok(),
-            file: args.master_key_file.clone(),
+            file: settings.master_key_file.clone(),
         },
-        &args.data_dir,
-        &args.account,
+        &settings.data_dir,
+        &settings.account,
     )
     .await?;
-    if let Some(path) = &args.bootstrap {
+    if let Some(path) = &settings.bootstrap {
         let file = crate::bootstrap::read(path)?;
         crate::bootstrap::apply(
             &file,
             &identity.directory,
             &identity.organizations,
-            &args.account,
+            &settings.account,
         )
         .await?;
         tracing::info!(path = %path.display(), "applied the bootstrap file");
@@ -167,151 +268,34 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let engine = Engine::open(
         storage,
         EngineConfig {
-            region: args.region.clone(),
-            account: args.account.clone(),
+            region: settings.region.clone(),
+            account: settings.account.clone(),
         },
     )
     .map_err(|e| format!("cannot open the database: {e:?}"))?;
     let api = Arc::new(Api::with_identity(
         Arc::new(engine),
         ApiConfig {
-            region: args.region.clone(),
-            gzip_min_bytes: args.gzip_min_bytes,
+            region: settings.region.clone(),
+            gzip_min_bytes: settings.gzip_min_bytes,
             ..ApiConfig::default()
         },
         identity,
     ));
 
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the listening address: {e}"))?;
-    // Connections arriving through VPC endpoint listeners come in over this channel, with the
-    // origin their listener gives them.
-    let (via_endpoint, mut endpoint_conns) =
-        tokio::sync::mpsc::channel::<(tokio::net::TcpStream, SocketAddr, Origin)>(64);
-    let mut endpoint_lines = Vec::new();
-    for ep in &args.vpc_endpoints {
-        let l = TcpListener::bind(ep.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {} for {}: {e}", ep.listen, ep.endpoint_id))?;
-        let addr = l
-            .local_addr()
-            .map_err(|e| format!("cannot read the listening address: {e}"))?;
-        endpoint_lines.push(format!(
-            "palisade vpc endpoint {} listening on http://{addr}",
-            ep.endpoint_id
-        ));
-        tokio::spawn(accept_through_endpoint(l, ep.clone(), via_endpoint.clone()));
-    }
-    drop(via_endpoint);
-    announce(local)?;
-    for line in &endpoint_lines {
-        println!("{line}");
-    }
-    tracing::info!(address = %local, region = %args.region, "listening");
-
-    let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.keep_alive(true)
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(conn) => conn,
-                    Err(error) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let origin = Origin { source_ip: Some(peer.ip()), secure_transport: false, vpc: None };
-                serve_connection(&http, &graceful, &api, stream, peer, origin);
-            }
-            Some((stream, peer, origin)) = endpoint_conns.recv() => {
-                serve_connection(&http, &graceful, &api, stream, peer, origin);
-            }
-            () = &mut shutdown => break,
-        }
-    }
-    drop(listener);
+    let resolver = listeners::resolver_from(&settings.endpoints);
+    let mut manager = ListenerManager::new(api, resolver);
+    manager.reconcile(settings.listener_specs()).await?;
+    tracing::info!(
+        region = %settings.region,
+        listeners = manager.bound().len(),
+        vpcs = settings.vpcs.len(),
+        "serving"
+    );
+    shutdown_signal().await;
     tracing::info!("shutting down: draining open connections");
-    tokio::select! {
-        () = graceful.shutdown() => tracing::info!("all connections closed"),
-        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("drain timed out; closing"),
-    }
+    manager.shutdown(DRAIN_TIMEOUT).await;
     Ok(())
-}
-
-/// Accepts connections on a VPC endpoint's listener and hands them to the server with the
-/// endpoint's origin.
-async fn accept_through_endpoint(
-    listener: TcpListener,
-    ep: VpcEndpointArg,
-    to_server: tokio::sync::mpsc::Sender<(tokio::net::TcpStream, SocketAddr, Origin)>,
-) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                let origin = Origin {
-                    source_ip: None,
-                    secure_transport: false,
-                    vpc: Some(VpcOrigin {
-                        vpc_id: ep.vpc_id.clone(),
-                        endpoint_id: ep.endpoint_id.clone(),
-                        source_ip: Some(peer.ip()),
-                        policies: Vec::new(),
-                    }),
-                };
-                if to_server.send((stream, peer, origin)).await.is_err() {
-                    return;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, endpoint = %ep.endpoint_id, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
-}
-
-/// Serves one accepted connection with keep-alive, watched for graceful shutdown.
-fn serve_connection(
-    http: &http1::Builder,
-    graceful: &GracefulShutdown,
-    api: &Arc<Api>,
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    origin: Origin,
-) {
-    let _ = stream.set_nodelay(true);
-    let api = Arc::clone(api);
-    let service = service_fn(move |req| {
-        let api = Arc::clone(&api);
-        let origin = origin.clone();
-        async move { Ok::<_, Infallible>(answer(api, req, origin).await) }
-    });
-    let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-    tokio::spawn(async move {
-        if let Err(error) = conn.await {
-            tracing::debug!(%peer, %error, "connection ended with an error");
-        }
-    });
-}
-
-/// Prints the one line tests and scripts wait for.
-fn announce(address: SocketAddr) -> Result<(), String> {
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "palisade listening on http://{address}")
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))
 }
 
 /// Reads the body (within the API's size limit) and hands the whole request to the API, on its

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
@@ -20,6 +20,11 @@ use tempfile::TempDir;
 pub const ACCESS_KEY_ID: &str = "AKIDPALISADETEST0001";
 pub const SECRET_ACCESS_KEY: &str = "palisade-test-secret-access-key/0000000";
 pub const REGION: &str = "us-east-1";
+/// The admin's key as (access key id, secret access key), for [`sign_as`].
+pub fn admin_key() -> (&'static str, &'static str) {
+    (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+}
+
 /// The JSON 1.0 content type.
 pub const AMZ_JSON: &str = "application/x-amz-json-1.0";
 
@@ -30,6 +35,10 @@ pub struct TestServer {
     data_dir: Option<TempDir>,
     log_dir: TempDir,
     extra_args: Vec<String>,
+    /// `http` or `https`: the scheme of the first listener.
+    scheme: String,
+    /// Every line the server printed on stdout so far.
+    stdout: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestServer {
@@ -43,13 +52,15 @@ impl TestServer {
         let data_dir = tempfile::tempdir().unwrap();
         let log_dir = tempfile::tempdir().unwrap();
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let (child, addr) = spawn(data_dir.path(), log_dir.path(), &extra_args);
+        let spawned = spawn(data_dir.path(), log_dir.path(), &extra_args);
         TestServer {
-            child: Some(child),
-            addr,
+            child: Some(spawned.child),
+            addr: spawned.addr,
             data_dir: Some(data_dir),
             log_dir,
             extra_args,
+            scheme: spawned.scheme,
+            stdout: spawned.stdout,
         }
     }
 
@@ -68,9 +79,11 @@ impl TestServer {
 
     fn respawn(&mut self) {
         let dir = self.data_dir().to_path_buf();
-        let (child, addr) = spawn(&dir, self.log_dir.path(), &self.extra_args);
-        self.child = Some(child);
-        self.addr = addr;
+        let spawned = spawn(&dir, self.log_dir.path(), &self.extra_args);
+        self.child = Some(spawned.child);
+        self.addr = spawned.addr;
+        self.scheme = spawned.scheme;
+        self.stdout = spawned.stdout;
     }
 
     /// Stops the server: SIGTERM and wait when `graceful`, SIGKILL otherwise.
@@ -105,9 +118,37 @@ impl TestServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when the first listener has TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// The first `count` lines the server printed on stdout (`palisade listening on ...`,
+    /// `palisade vpc endpoint ... listening on ...`), waiting up to 30 s for them.
+    pub fn announcements(&self, count: usize) -> Vec<String> {
+        for _ in 0..300 {
+            let lines = self.stdout.lock().unwrap();
+            if lines.len() >= count {
+                return lines[..count].to_vec();
+            }
+            drop(lines);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "the server printed {:?}, not {count} lines\n{}",
+            self.stdout.lock().unwrap(),
+            self.log()
+        );
+    }
+
+    /// The URL at the end of announcement line `index` (0 is the first public listener).
+    pub fn announced_url(&self, index: usize) -> String {
+        let lines = self.announcements(index + 1);
+        let line = &lines[index];
+        let at = line
+            .find(" listening on ")
+            .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        line[at + " listening on ".len()..].to_string()
     }
 
     /// The server's data directory.
@@ -204,8 +245,15 @@ impl Drop for TestServer {
     }
 }
 
-/// Spawns `palisade serve` and waits for its `palisade listening on http://ADDR` line.
-fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> (Child, SocketAddr) {
+struct Spawned {
+    child: Child,
+    addr: SocketAddr,
+    scheme: String,
+    stdout: Arc<Mutex<Vec<String>>>,
+}
+
+/// Spawns `palisade serve` and waits for its `palisade listening on http(s)://ADDR` line.
+fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> Spawned {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -232,13 +280,18 @@ fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> (Child, Sock
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&printed);
     std::thread::spawn(move || {
         let mut lines = BufReader::new(stdout).lines();
         if let Some(Ok(line)) = lines.next() {
+            keep.lock().unwrap().push(line.clone());
             let _ = tx.send(line);
         }
-        // Keep draining so the server never blocks on a full pipe.
-        for _ in lines {}
+        // Keep reading so the server never blocks on a full pipe.
+        for line in lines.map_while(Result::ok) {
+            keep.lock().unwrap().push(line);
+        }
     });
     let line = match rx.recv_timeout(Duration::from_secs(60)) {
         Ok(line) => line,
@@ -248,12 +301,60 @@ fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> (Child, Sock
             panic!("server did not announce its address within 60 s\n{log}");
         }
     };
-    let addr = line
-        .strip_prefix("palisade listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
-        .parse()
+    let rest = line
+        .strip_prefix("palisade listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+    let (scheme, addr) = rest
+        .split_once("://")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"));
+    Spawned {
+        child,
+        addr: addr.parse().unwrap(),
+        scheme: scheme.to_string(),
+        stdout: printed,
+    }
+}
+
+/// Runs `palisade serve` with `args` (and a fresh data directory) and expects it to fail
+/// before listening; returns what it wrote to stderr.
+pub fn start_failure(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--master-key-file")
+        .arg(dir.path().join("master.key"))
+        .args(args)
+        .env_remove("PALISADE_LISTEN")
+        .env_remove("PALISADE_DATA_DIR")
+        .env_remove("PALISADE_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    (child, addr)
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        let _ = child.kill();
+        panic!("the server started with {args:?}");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !out.status.success(),
+        "the server exited successfully with {args:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the server announced listeners: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
 }
 
 /// An HTTP/1.1 connection that can carry several requests (keep-alive).
@@ -263,7 +364,15 @@ pub struct RawConnection {
 
 impl RawConnection {
     pub async fn open(addr: SocketAddr) -> RawConnection {
-        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        RawConnection::open_with_preamble(addr, &[]).await
+    }
+
+    /// Opens a connection that starts with `preamble` (e.g. a PROXY protocol header) before
+    /// any HTTP.
+    pub async fn open_with_preamble(addr: SocketAddr, preamble: &[u8]) -> RawConnection {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(preamble).await.unwrap();
         let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.unwrap();
         tokio::spawn(async move {
             let _ = connection.await;
@@ -283,20 +392,33 @@ impl RawConnection {
         headers: &[(String, String)],
         body: Bytes,
     ) -> RawResponse {
+        self.try_send(method, path_and_query, headers, body)
+            .await
+            .unwrap()
+    }
+
+    /// Like [`RawConnection::send`], but a connection the server closed is an error.
+    pub async fn try_send(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> Result<RawResponse, hyper::Error> {
         let mut builder = hyper::Request::builder().method(method).uri(path_and_query);
         for (name, value) in headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
         let request = builder.body(Full::new(body)).unwrap();
-        self.sender.ready().await.unwrap();
-        let response = self.sender.send_request(request).await.unwrap();
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
-        RawResponse {
+        let body = body.collect().await?.to_bytes();
+        Ok(RawResponse {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body,
-        }
+        })
     }
 }
 
@@ -360,6 +482,26 @@ pub fn sign(
     headers: &[(String, String)],
     body: &[u8],
 ) -> String {
+    sign_as(
+        (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+        method,
+        path,
+        canonical_query,
+        headers,
+        body,
+    )
+}
+
+/// [`sign`] with another access key: `key` is (access key id, secret access key).
+pub fn sign_as(
+    key: (&str, &str),
+    method: &str,
+    path: &str,
+    canonical_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
+    let (access_key_id, secret) = key;
     let mut signed: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| {
@@ -389,9 +531,12 @@ pub fn sign(
         "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
         sha256_hex(canonical_request.as_bytes())
     );
-    let signature = hex::encode(hmac(&signing_key(day), string_to_sign.as_bytes()));
+    let signature = hex::encode(hmac(
+        &signing_key_of(secret, day),
+        string_to_sign.as_bytes(),
+    ));
     format!(
-        "AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+        "AWS4-HMAC-SHA256 Credential={access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
     )
 }
 
@@ -421,10 +566,11 @@ pub fn presign(method: &str, host: &str, body: &[u8]) -> String {
 }
 
 fn signing_key(day: &str) -> Vec<u8> {
-    let k_date = hmac(
-        format!("AWS4{SECRET_ACCESS_KEY}").as_bytes(),
-        day.as_bytes(),
-    );
+    signing_key_of(SECRET_ACCESS_KEY, day)
+}
+
+fn signing_key_of(secret: &str, day: &str) -> Vec<u8> {
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
     let k_region = hmac(&k_date, REGION.as_bytes());
     let k_service = hmac(&k_region, b"dynamodb");
     hmac(&k_service, b"aws4_request")

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use palisade_directory::{Caller, Directory, PrincipalKind};
 use palisade_engine::Engine;
 use palisade_iam::{CompiledPolicy, PolicySet, RequestContext};
+use palisade_network::Network;
 use palisade_organizations::Organizations;
 
 use crate::dynamodb::{Authorizer, Check};
@@ -36,7 +37,8 @@ pub struct VpcOrigin {
     pub endpoint_id: String,
     /// `aws:VpcSourceIp`: the caller's private address.
     pub source_ip: Option<IpAddr>,
-    /// The endpoint's policies (the default endpoint policy allows everything).
+    /// The endpoint's policies (the default endpoint policy allows everything). The
+    /// authorizer adds the policy the network model stores for `endpoint_id`.
     pub policies: Vec<CompiledPolicy>,
 }
 
@@ -89,6 +91,8 @@ impl PolicyCache {
 pub struct IamAuthorizer<'a> {
     pub directory: &'a Directory,
     pub organizations: &'a Organizations,
+    /// The VPC endpoints, whose stored policies apply to requests that came through them.
+    pub network: &'a Network,
     pub caller: &'a Caller,
     pub session_policies: &'a [CompiledPolicy],
     pub origin: &'a Origin,
@@ -146,17 +150,67 @@ impl IamAuthorizer<'_> {
     }
 }
 
+/// The endpoint policies of one request: the stored one alone is shared, not copied.
+enum EndpointPolicies {
+    None,
+    Stored(Arc<CompiledPolicy>),
+    Both(Vec<CompiledPolicy>),
+}
+
+impl EndpointPolicies {
+    fn as_slice(&self) -> &[CompiledPolicy] {
+        match self {
+            EndpointPolicies::None => &[],
+            EndpointPolicies::Stored(p) => std::slice::from_ref(&**p),
+            EndpointPolicies::Both(p) => p,
+        }
+    }
+}
+
+impl IamAuthorizer<'_> {
+    /// The policies of the VPC endpoint the request came through: the listener's and the one
+    /// the network model stores. An endpoint the network does not know was deleted: nothing
+    /// may pass through it, so its policy is one that allows nothing (AWS's "because no VPC
+    /// endpoint policy allows" denial).
+    fn endpoint_policies(&self) -> EndpointPolicies {
+        let Some(vpc) = &self.origin.vpc else {
+            return EndpointPolicies::None;
+        };
+        let stored = self
+            .network
+            .endpoint_policy(&vpc.endpoint_id)
+            .unwrap_or_else(|| Arc::clone(no_access_policy()));
+        if vpc.policies.is_empty() {
+            return EndpointPolicies::Stored(stored);
+        }
+        let mut all = vpc.policies.clone();
+        all.push((*stored).clone());
+        EndpointPolicies::Both(all)
+    }
+}
+
+/// The endpoint policy of an endpoint that no longer exists: no statement, so it allows
+/// nothing.
+fn no_access_policy() -> &'static Arc<CompiledPolicy> {
+    static POLICY: std::sync::OnceLock<Arc<CompiledPolicy>> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        let empty = palisade_iam::Policy {
+            version: palisade_iam::Version::V2012_10_17,
+            version_given: true,
+            id: None,
+            statements: Vec::new(),
+        };
+        Arc::new(CompiledPolicy::compile(&empty).with_label("deleted VPC endpoint policy"))
+    })
+}
+
 impl Authorizer for IamAuthorizer<'_> {
     fn authorize(&self, checks: &[Check]) -> Result<(), ApiError> {
         let policies = self.directory.principal_policies(&self.caller.entity);
         let scps = self.organizations.scp_chain(&self.caller.account);
         let principal_org = self.organizations.principal_org_id(&self.caller.account);
-        let no_endpoint: &[CompiledPolicy] = &[];
-        let endpoint_policies = self
-            .origin
-            .vpc
-            .as_ref()
-            .map_or(no_endpoint, |v| &v.policies);
+        let endpoint_policies = self.endpoint_policies();
+        let endpoint_policies = endpoint_policies.as_slice();
         for check in checks {
             let ctx = self.context(check);
             let resource_account = ctx

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod authn;
 pub mod authorizer;
 pub mod dynamodb;
+pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod operation;
@@ -58,11 +59,13 @@ impl Default for ApiConfig {
     }
 }
 
-/// Who may call: the identity directory and the organization, and a cache of SigV4 signing
-/// keys.
+/// Who may call: the identity directory and the organization, the VPC endpoints requests come
+/// through, and a cache of SigV4 signing keys.
 pub struct Identity {
     pub directory: Arc<palisade_directory::Directory>,
     pub organizations: Arc<palisade_organizations::Organizations>,
+    /// VPCs and VPC endpoints (EC2 API; endpoint policies for the authorizer).
+    pub network: Arc<palisade_network::Network>,
     pub signing_keys: palisade_sigv4::SigningKeyCache,
     /// Compiled table resource policies.
     pub table_policies: authorizer::PolicyCache,
@@ -274,6 +277,7 @@ impl Api {
         let authz = authorizer::IamAuthorizer {
             directory: &identity.directory,
             organizations: &identity.organizations,
+            network: &identity.network,
             caller: &key.caller,
             session_policies: &key.session_policies,
             origin: &origin,

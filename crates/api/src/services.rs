@@ -1,5 +1,6 @@
-//! The other AWS services on the same endpoint: IAM and STS over the Query protocol
-//! (form-encoded requests, XML answers) and Organizations over JSON 1.1. Each request is
+//! The other AWS services on the same endpoint: IAM, STS and EC2 (`Version=2016-11-15`,
+//! [`crate::ec2`]) over the Query protocol (form-encoded requests, XML answers) and
+//! Organizations over JSON 1.1. Each request is
 //! authenticated by SigV4 for its service, authorized by the IAM engine, then executed.
 
 use bytes::Bytes;
@@ -110,6 +111,11 @@ impl Api {
             .iter()
             .find(|(k, _)| k == "Version")
             .map(|(_, v)| v.as_str());
+        if version == Some(crate::ec2::VERSION) {
+            return self
+                .ec2(identity, parts, raw_body, &params, request_id)
+                .await;
+        }
         let service = if version == Some("2011-06-15") {
             Service::Sts
         } else {
@@ -165,6 +171,7 @@ impl Api {
             let authz = IamAuthorizer {
                 directory: &identity.directory,
                 organizations: &identity.organizations,
+                network: &identity.network,
                 caller: &key.caller,
                 session_policies: &key.session_policies,
                 origin: &origin,
@@ -216,6 +223,7 @@ impl Api {
             let authz = IamAuthorizer {
                 directory: &identity.directory,
                 organizations: &identity.organizations,
+                network: &identity.network,
                 caller: &key.caller,
                 session_policies: &key.session_policies,
                 origin: &origin,

@@ -1,5 +1,6 @@
 //! First-start identity setup of `palisade serve`: the key-encryption key, the identity
-//! directory and the organization store over the server's storage, and the administrator of
+//! directory, the organization store and the network (VPCs, VPC endpoints) over the server's
+//! storage, and the administrator of
 //! the server's own account.
 
 use std::io::Write;
@@ -41,8 +42,10 @@ pub async fn open(
     };
     let directory = Directory::open(Arc::clone(&storage), provider)
         .map_err(|e| format!("cannot open the identity directory: {e}"))?;
-    let organizations = Organizations::open(storage)
+    let organizations = Organizations::open(Arc::clone(&storage))
         .map_err(|e| format!("cannot open the organization store: {e}"))?;
+    let network = palisade_network::Network::open(storage)
+        .map_err(|e| format!("cannot open the network store: {e}"))?;
     let admin = match (
         std::env::var("PALISADE_ADMIN_ACCESS_KEY_ID"),
         std::env::var("PALISADE_ADMIN_SECRET_ACCESS_KEY"),
@@ -65,6 +68,7 @@ pub async fn open(
     Ok(Identity {
         directory: Arc::new(directory),
         organizations: Arc::new(organizations),
+        network: Arc::new(network),
         signing_keys: palisade_sigv4::SigningKeyCache::default(),
         table_policies: palisade_api::authorizer::PolicyCache::default(),
     })

@@ -1,0 +1,207 @@
+//! EC2 Query parameters: numbered lists (`VpcId.1`), filters (`Filter.1.Name`,
+//! `Filter.1.Value.1`) and tag specifications (`TagSpecification.1.Tag.1.Key`).
+
+use std::collections::BTreeMap;
+
+use palisade_network::Tag;
+
+use super::Ec2Error;
+
+/// The parameters of one request.
+pub(super) struct Params<'a> {
+    pairs: &'a [(String, String)],
+}
+
+/// One `Filter.N`: a name and its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Filter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// One `TagSpecification.N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TagSpecification {
+    pub resource_type: String,
+    pub tags: Vec<Tag>,
+}
+
+/// Entries `prefix.N[.rest]` grouped by N, in N order.
+fn numbered<'a>(
+    pairs: &'a [(String, String)],
+    prefix: &str,
+) -> BTreeMap<u32, Vec<(&'a str, &'a str)>> {
+    let mut out: BTreeMap<u32, Vec<(&str, &str)>> = BTreeMap::new();
+    for (k, v) in pairs {
+        let Some(rest) = k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
+            continue;
+        };
+        let (n, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        if let Ok(n) = n.parse::<u32>() {
+            out.entry(n).or_default().push((tail, v.as_str()));
+        }
+    }
+    out
+}
+
+impl<'a> Params<'a> {
+    pub fn new(pairs: &'a [(String, String)]) -> Params<'a> {
+        Params { pairs }
+    }
+
+    /// The value of a parameter (the last one if repeated).
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A required parameter (`MissingParameter` otherwise, as EC2).
+    pub fn required(&self, name: &str) -> Result<&'a str, Ec2Error> {
+        match self.get(name) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(Ec2Error::new(
+                "MissingParameter",
+                format!("The request must contain the parameter {name}"),
+            )),
+        }
+    }
+
+    /// A boolean parameter (`true`/`false`; absent = false).
+    pub fn flag(&self, name: &str) -> Result<bool, Ec2Error> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+            Some(v) => Err(Ec2Error::invalid_value(format!(
+                "Invalid value '{v}' for {name}. Valid values: true, false"
+            ))),
+        }
+    }
+
+    /// `Name.1`, `Name.2`, ... in order.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        numbered(self.pairs, name)
+            .into_values()
+            .filter_map(|entries| {
+                entries
+                    .into_iter()
+                    .find(|(tail, _)| tail.is_empty())
+                    .map(|(_, v)| v.to_string())
+            })
+            .collect()
+    }
+
+    /// `Filter.N.Name` and `Filter.N.Value.M`.
+    pub fn filters(&self) -> Result<Vec<Filter>, Ec2Error> {
+        let mut out = Vec::new();
+        for entries in numbered(self.pairs, "Filter").into_values() {
+            let name = entries
+                .iter()
+                .find(|(tail, _)| *tail == "Name")
+                .map(|(_, v)| v.to_string())
+                .ok_or_else(|| {
+                    Ec2Error::new(
+                        "MissingParameter",
+                        "The request must contain the parameter Filter.Name",
+                    )
+                })?;
+            let mut values: Vec<(u32, String)> = entries
+                .iter()
+                .filter_map(|(tail, v)| {
+                    let n = tail.strip_prefix("Value.")?.parse::<u32>().ok()?;
+                    Some((n, v.to_string()))
+                })
+                .collect();
+            values.sort();
+            out.push(Filter {
+                name,
+                values: values.into_iter().map(|(_, v)| v).collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `TagSpecification.N.ResourceType` and `TagSpecification.N.Tag.M.Key/Value`.
+    pub fn tag_specifications(&self) -> Vec<TagSpecification> {
+        let mut out = Vec::new();
+        for entries in numbered(self.pairs, "TagSpecification").into_values() {
+            let resource_type = entries
+                .iter()
+                .find(|(tail, _)| *tail == "ResourceType")
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            let mut tags: BTreeMap<u32, Tag> = BTreeMap::new();
+            for (tail, v) in &entries {
+                let Some(rest) = tail.strip_prefix("Tag.") else {
+                    continue;
+                };
+                let Some((n, field)) = rest.split_once('.') else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u32>() else { continue };
+                let tag = tags.entry(n).or_insert_with(|| Tag {
+                    key: String::new(),
+                    value: String::new(),
+                });
+                match field {
+                    "Key" => tag.key = v.to_string(),
+                    "Value" => tag.value = v.to_string(),
+                    _ => {}
+                }
+            }
+            out.push(TagSpecification {
+                resource_type,
+                tags: tags.into_values().collect(),
+            });
+        }
+        out
+    }
+}
+
+/// EC2's filter-value wildcards: `*` any run, `?` one character.
+pub(super) fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Whether any of a filter's values matches any of the resource's values.
+pub(super) fn matches(filter: &Filter, have: &[&str]) -> bool {
+    filter
+        .values
+        .iter()
+        .any(|pattern| have.iter().any(|h| wildcard(pattern, h)))
+}
+
+/// The values a `tag:Key` or `tag-key` filter sees on a resource; `None` for other names.
+pub(super) fn tag_filter<'t>(name: &str, tags: &'t [Tag]) -> Option<Vec<&'t str>> {
+    if let Some(key) = name.strip_prefix("tag:") {
+        return Some(
+            tags.iter()
+                .filter(|t| t.key == key)
+                .map(|t| t.value.as_str())
+                .collect(),
+        );
+    }
+    (name == "tag-key").then(|| tags.iter().map(|t| t.key.as_str()).collect())
+}

@@ -197,10 +197,13 @@ impl RequestContext {
     /// `*`). The resource account is taken from the ARN. The keys `aws:PrincipalArn`,
     /// `aws:PrincipalAccount`, `aws:PrincipalType` and (for users) `aws:username`, (for root)
     /// `aws:userid` are filled from the principal; [`insert`](Self::insert) overrides them.
+    /// AWS-managed resources (account `aws`, e.g. `arn:aws:iam::aws:policy/…` or
+    /// `arn:aws:organizations::aws:policy/…/p-FullAWSAccess`) belong to no account: a request
+    /// for them is never cross-account.
     pub fn new(principal: Principal, action: &str, resource: &str) -> RequestContext {
         let resource_account = split_arn(resource)
             .map(|p| p[4])
-            .filter(|a| !a.is_empty())
+            .filter(|a| !a.is_empty() && *a != "aws")
             .map(str::to_owned);
         let resource_colons = arn_colons(resource);
         let mut ctx = RequestContext {
@@ -383,5 +386,20 @@ mod tests {
         assert_eq!(c.get("aws:USERNAME"), Some(&ContextValue::from("bob")));
         assert_eq!(c.resource_account(), Some("111122223333"));
         assert!(c.same_account());
+    }
+
+    #[test]
+    fn aws_managed_resources_are_not_in_another_account() {
+        let p = Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap();
+        for arn in [
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+        ] {
+            let c = RequestContext::new(p.clone(), "iam:GetPolicy", arn);
+            assert_eq!(c.resource_account(), None, "{arn}");
+            assert!(c.same_account(), "{arn}");
+        }
+        let other = RequestContext::new(p, "iam:GetPolicy", "arn:aws:iam::444455556666:policy/x");
+        assert!(!other.same_account());
     }
 }

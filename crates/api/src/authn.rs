@@ -12,6 +12,11 @@ use crate::error::{ApiError, ErrorKind};
 /// DynamoDB's clock-skew window.
 pub const MAX_SKEW: time::Duration = time::Duration::minutes(5);
 
+/// The clock-skew window of IAM and STS: real STS answers `Signature expired: … (… - 15 min.)`
+/// and `Signature not yet current: … (… + 15 min.)` with `SignatureDoesNotMatch`, 403
+/// (aws/aws-cli#6676; the reference's section (f) on time).
+pub const QUERY_MAX_SKEW: time::Duration = time::Duration::minutes(15);
+
 /// The wire error for a SigV4 failure.
 pub fn auth_error(e: &AuthError) -> ApiError {
     let kind = match e.type_name() {
@@ -25,7 +30,8 @@ pub fn auth_error(e: &AuthError) -> ApiError {
 }
 
 /// Authenticates a request for `service` (`dynamodb`, `iam`, `sts`, `organizations`) in
-/// `region`. `raw_body` is the payload as sent (what SigV4 hashes).
+/// `region`, with DynamoDB's clock-skew window. `raw_body` is the payload as sent (what SigV4
+/// hashes).
 pub fn authenticate(
     directory: &Directory,
     cache: &SigningKeyCache,
@@ -33,6 +39,19 @@ pub fn authenticate(
     raw_body: &[u8],
     region: &str,
     service: &str,
+) -> Result<KeyIdentity, ApiError> {
+    authenticate_within(directory, cache, parts, raw_body, region, service, MAX_SKEW)
+}
+
+/// [`authenticate`] with the service's clock-skew window (`max_skew`).
+pub fn authenticate_within(
+    directory: &Directory,
+    cache: &SigningKeyCache,
+    parts: &http::request::Parts,
+    raw_body: &[u8],
+    region: &str,
+    service: &str,
+    max_skew: time::Duration,
 ) -> Result<KeyIdentity, ApiError> {
     let headers: Vec<(&str, &str)> = parts
         .headers
@@ -50,7 +69,7 @@ pub fn authenticate(
         region,
         service,
         now: time::OffsetDateTime::now_utc(),
-        max_skew: MAX_SKEW,
+        max_skew,
     };
     parsed.check(&expected).map_err(|e| auth_error(&e))?;
     let identity = directory

@@ -75,7 +75,9 @@ fn query_error(e: &ApiError) -> QueryError {
     }
 }
 
-/// An authentication or authorization failure in JSON 1.1 terms.
+/// An authentication or authorization failure in JSON 1.1 terms. Authentication errors come
+/// from AWS's request framework, as in DynamoDB: `{"__type": …, "message": …}` in that order;
+/// `AccessDeniedException` is Organizations' own shape, with `Message`.
 fn json11_error(e: &ApiError) -> Response<Bytes> {
     let ty = e
         .kind
@@ -83,9 +85,17 @@ fn json11_error(e: &ApiError) -> Response<Bytes> {
         .rsplit('#')
         .next()
         .unwrap_or("ServiceException");
-    let body = serde_json::json!({"__type": ty, "Message": e.message})
-        .to_string()
-        .into_bytes();
+    let member = if e.kind == ErrorKind::AccessDenied {
+        "Message"
+    } else {
+        "message"
+    };
+    let body = format!(
+        "{{\"__type\":{},\"{member}\":{}}}",
+        serde_json::Value::from(ty),
+        serde_json::Value::from(e.message.as_str())
+    )
+    .into_bytes();
     let status = if e.kind == ErrorKind::AccessDenied {
         400
     } else {
@@ -128,13 +138,14 @@ impl Api {
             Service::Iam => "us-east-1",
             Service::Sts => self.config.region.as_str(),
         };
-        let key = match authn::authenticate(
+        let key = match authn::authenticate_within(
             &identity.directory,
             &identity.signing_keys,
             parts,
             raw_body,
             region,
             service.prefix(),
+            authn::QUERY_MAX_SKEW,
         )
         .or_else(|e| {
             // STS is also reached through its global endpoint, signed for us-east-1.
@@ -142,13 +153,14 @@ impl Api {
                 && e.kind == ErrorKind::InvalidSignature
                 && region != "us-east-1"
             {
-                authn::authenticate(
+                authn::authenticate_within(
                     &identity.directory,
                     &identity.signing_keys,
                     parts,
                     raw_body,
                     "us-east-1",
                     "sts",
+                    authn::QUERY_MAX_SKEW,
                 )
             } else {
                 Err(e)
@@ -214,7 +226,20 @@ impl Api {
             Ok(k) => k,
             Err(e) => return json11_error(&e),
         };
-        if let Some(action) = crate::organizations::required_action(op) {
+        let checks: Vec<Check> = crate::organizations::required(
+            &identity.organizations,
+            &key.caller.account,
+            op,
+            raw_body,
+        )
+        .into_iter()
+        .map(|r| {
+            let mut check = Check::new(r.action, r.resource);
+            check.keys = r.context;
+            check
+        })
+        .collect();
+        if !checks.is_empty() {
             let origin = parts
                 .extensions
                 .get::<Origin>()
@@ -231,7 +256,7 @@ impl Api {
                 resource_policy: None,
                 tables: None,
             };
-            if let Err(e) = authz.authorize(&[Check::new(action, "*")]) {
+            if let Err(e) = authz.authorize(&checks) {
                 return json11_error(&e);
             }
         }

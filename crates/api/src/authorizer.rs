@@ -151,35 +151,39 @@ impl IamAuthorizer<'_> {
 }
 
 /// The endpoint policies of one request: the stored one alone is shared, not copied.
-enum EndpointPolicies {
+enum EndpointPolicies<'a> {
     None,
+    Listener(&'a [CompiledPolicy]),
     Stored(Arc<CompiledPolicy>),
     Both(Vec<CompiledPolicy>),
 }
 
-impl EndpointPolicies {
+impl EndpointPolicies<'_> {
     fn as_slice(&self) -> &[CompiledPolicy] {
         match self {
             EndpointPolicies::None => &[],
+            EndpointPolicies::Listener(p) => p,
             EndpointPolicies::Stored(p) => std::slice::from_ref(&**p),
             EndpointPolicies::Both(p) => p,
         }
     }
 }
 
-impl IamAuthorizer<'_> {
+impl<'a> IamAuthorizer<'a> {
     /// The policies of the VPC endpoint the request came through: the listener's and the one
-    /// the network model stores. An endpoint the network does not know was deleted: nothing
-    /// may pass through it, so its policy is one that allows nothing (AWS's "because no VPC
-    /// endpoint policy allows" denial).
-    fn endpoint_policies(&self) -> EndpointPolicies {
+    /// the network model stores. An endpoint the network deleted lets nothing through: its
+    /// policy is one that allows nothing (AWS's "because no VPC endpoint policy allows"
+    /// denial). An id the network never knew is an endpoint only the listener knows, decided
+    /// by the listener's policies alone.
+    fn endpoint_policies(&self) -> EndpointPolicies<'a> {
         let Some(vpc) = &self.origin.vpc else {
             return EndpointPolicies::None;
         };
-        let stored = self
-            .network
-            .endpoint_policy(&vpc.endpoint_id)
-            .unwrap_or_else(|| Arc::clone(no_access_policy()));
+        let stored = match self.network.endpoint_policy(&vpc.endpoint_id) {
+            Some(p) => p,
+            None if self.network.was_deleted(&vpc.endpoint_id) => Arc::clone(no_access_policy()),
+            None => return EndpointPolicies::Listener(&vpc.policies),
+        };
         if vpc.policies.is_empty() {
             return EndpointPolicies::Stored(stored);
         }

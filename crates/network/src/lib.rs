@@ -13,6 +13,7 @@
 //! ```text
 //! 0x40 0x01 vpc-id       -> the VPC (JSON of [`Vpc`])
 //! 0x40 0x02 endpoint-id  -> the VPC endpoint (JSON of [`VpcEndpoint`])
+//! 0x40 0x03 endpoint-id  -> empty: the endpoint was deleted (see [`Network::was_deleted`])
 //! ```
 //! Changes are serialised: each one is applied to a copy of the in-memory state, validated,
 //! written in one storage transaction, and only then swapped in and announced on
@@ -47,6 +48,7 @@ pub use model::{
 const PREFIX: u8 = 0x40;
 const VPC: u8 = 0x01;
 const ENDPOINT: u8 = 0x02;
+const DELETED: u8 = 0x03;
 
 fn key(kind: u8, id: &str) -> Vec<u8> {
     let mut k = vec![PREFIX, kind];
@@ -66,6 +68,17 @@ struct Entry {
 struct State {
     vpcs: BTreeMap<String, Vpc>,
     endpoints: BTreeMap<String, Entry>,
+    /// Ids of deleted endpoints (until an endpoint with the same id exists again).
+    deleted: BTreeSet<String>,
+}
+
+impl State {
+    /// Removes an endpoint, remembering that it was deleted.
+    fn delete_endpoint(&mut self, id: &str, touched: &mut Touched) {
+        self.endpoints.remove(id);
+        self.deleted.insert(id.to_string());
+        touched.endpoints.insert(id.to_string());
+    }
 }
 
 /// The ids a change touched: each is written as it is in the new state, or deleted.
@@ -138,6 +151,13 @@ impl Network {
                     .endpoints
                     .insert(endpoint.id.clone(), Entry { endpoint, policy });
             }
+            let start = [PREFIX, DELETED];
+            let end = [PREFIX, DELETED + 1];
+            for entry in snap.range(Bound::Included(&start), Bound::Excluded(&end), false) {
+                let (k, _) = entry.map_err(NetworkError::storage)?;
+                let id = String::from_utf8(k[2..].to_vec()).map_err(NetworkError::storage)?;
+                state.deleted.insert(id);
+            }
         }
         Ok(Network {
             storage,
@@ -189,6 +209,14 @@ impl Network {
             .map(|e| Arc::clone(&e.policy))
     }
 
+    /// Whether an endpoint with this id existed and was deleted (and none exists now). The
+    /// authorizer lets nothing through such an endpoint; an id the network never knew is an
+    /// endpoint only the server's listeners know, with the policies they give.
+    pub fn was_deleted(&self, id: &str) -> bool {
+        let state = self.state.read();
+        state.deleted.contains(id) && !state.endpoints.contains_key(id)
+    }
+
     /// A counter bumped after every committed change (the server reopens endpoint listeners
     /// when it moves).
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
@@ -220,10 +248,15 @@ impl Network {
         }
         for id in &touched.endpoints {
             let value = match next.endpoints.get(id) {
-                Some(e) => Some(serde_json::to_vec(&e.endpoint).map_err(NetworkError::storage)?),
+                Some(e) => {
+                    next.deleted.remove(id);
+                    Some(serde_json::to_vec(&e.endpoint).map_err(NetworkError::storage)?)
+                }
                 None => None,
             };
             writes.push((key(ENDPOINT, id), value));
+            let tombstone = next.deleted.contains(id).then(Vec::new);
+            writes.push((key(DELETED, id), tombstone));
         }
         palisade_storage::run(&*self.storage, move |txn| {
             for (k, v) in &writes {
@@ -345,8 +378,7 @@ impl Network {
                 .map(|e| e.endpoint.id.clone())
                 .collect();
             for id in gone {
-                state.endpoints.remove(&id);
-                touched.endpoints.insert(id);
+                state.delete_endpoint(&id, touched);
             }
             let undeclared: Vec<String> = state
                 .vpcs
@@ -520,8 +552,7 @@ impl Network {
             for id in ids {
                 match state.endpoints.get(id) {
                     Some(e) if e.endpoint.owner_account == owner => {
-                        state.endpoints.remove(id);
-                        touched.endpoints.insert(id.clone());
+                        state.delete_endpoint(id, touched);
                     }
                     _ => {
                         if !unsuccessful

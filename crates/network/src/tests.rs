@@ -183,6 +183,8 @@ async fn vpcs_and_endpoints_are_created_changed_and_deleted() {
     );
     assert_eq!(net.endpoint(&ep.id), None);
     assert!(net.endpoint_policy(&ep.id).is_none());
+    assert!(net.was_deleted(&ep.id));
+    assert!(!net.was_deleted("vpce-00000000000000000"));
     net.delete_vpc(ACCT, &vpc.id).await.unwrap();
     assert!(net.vpcs().is_empty());
     assert_eq!(
@@ -328,10 +330,14 @@ async fn declarations_are_idempotent_and_keep_their_ids() {
         NetworkError::VpcNotFound("vpc-00000000000000001".into())
     );
 
-    // Declaring nothing removes what was declared.
+    // Declaring nothing removes what was declared; declaring it again brings it back.
     net.declare(vec![], vec![]).await.unwrap();
     assert!(net.endpoints().is_empty());
     assert!(net.vpcs().is_empty());
+    assert!(net.was_deleted(&ep.id));
+    net.declare(vpcs, endpoints).await.unwrap();
+    assert!(!net.was_deleted(&ep.id));
+    assert!(net.endpoint_policy(&ep.id).is_some());
 }
 
 #[tokio::test]
@@ -341,6 +347,7 @@ async fn everything_survives_a_restart() {
         Arc::new(palisade_storage_fjall::FjallStorage::open(dir.path()).unwrap())
     };
     let only_get = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
+    let deleted_id;
     let (vpc, ep, declared_ep) = {
         let net = Network::open(open()).unwrap();
         let (vpcs, endpoints) = declared();
@@ -354,8 +361,23 @@ async fn everything_survives_a_restart() {
             .create_endpoint(new_endpoint(&vpc.id, &["127.0.0.1:9301"], Some(only_get)))
             .await
             .unwrap();
+        let gone = net
+            .create_endpoint(new_endpoint(&vpc.id, &[], None))
+            .await
+            .unwrap();
+        assert!(
+            net.delete_endpoints(ACCT, std::slice::from_ref(&gone.id))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        deleted_id = gone.id;
         (vpc, ep, net.endpoint("vpce-0123456789abcdef0").unwrap())
     };
+    let net = Network::open(open()).unwrap();
+    assert!(net.was_deleted(&deleted_id));
+    assert!(!net.was_deleted(&ep.id));
+    drop(net);
     let net = Network::open(open()).unwrap();
     assert_eq!(net.vpc(&vpc.id), Some(vpc.clone()));
     let reopened = net.endpoint(&ep.id).unwrap();

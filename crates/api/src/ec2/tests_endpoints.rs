@@ -267,6 +267,17 @@ async fn endpoint_policies_decide_requests_through_the_endpoint() {
         "{body}"
     );
 
+    // An endpoint the network never knew (one only a listener declares) is decided by the
+    // listener's policies: none here, so nothing restricts it.
+    let (status, body) = h
+        .dynamodb(
+            "GetItem",
+            get,
+            Some(through("vpce-0feedfeedfeedfeed", &vpc)),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
     // EC2 calls through an endpoint are decided by its policy too.
     let (_, body) = endpoint(&h, &vpc, &format!("&PolicyDocument={}", enc(ONLY_GET))).await;
     let only_get = text(&body, "vpcEndpointId").unwrap().to_string();

@@ -59,6 +59,12 @@ impl Ec2Error {
     /// An authentication or authorization failure in EC2's terms.
     pub fn from_api(e: &ApiError) -> Ec2Error {
         match e.kind {
+            ErrorKind::InvalidSignature
+                if e.message.starts_with("Signature expired")
+                    || e.message.starts_with("Signature not yet current") =>
+            {
+                Ec2Error::new("RequestExpired", "Request has expired.")
+            }
             ErrorKind::UnrecognizedClient | ErrorKind::InvalidSignature => Ec2Error::new(
                 "AuthFailure",
                 "AWS was not able to validate the provided access credentials",
@@ -72,9 +78,7 @@ impl Ec2Error {
                 "Request is missing Authentication Token",
             )
             .with_status(401),
-            ErrorKind::ExpiredToken => {
-                Ec2Error::new("RequestExpired", "Request has expired.").with_status(400)
-            }
+            ErrorKind::ExpiredToken => Ec2Error::new("RequestExpired", "Request has expired."),
             ErrorKind::AccessDenied => Ec2Error::new(
                 "UnauthorizedOperation",
                 format!(
@@ -83,7 +87,28 @@ impl Ec2Error {
                 ),
             )
             .with_status(403),
-            _ => internal(),
+            ErrorKind::UnknownOperation
+            | ErrorKind::SerializationException
+            | ErrorKind::RequestEntityTooLarge
+            | ErrorKind::InternalFailure
+            | ErrorKind::Validation
+            | ErrorKind::ResourceNotFound
+            | ErrorKind::ResourceInUse
+            | ErrorKind::ConditionalCheckFailed
+            | ErrorKind::TransactionCanceled
+            | ErrorKind::TransactionConflict
+            | ErrorKind::TransactionInProgress
+            | ErrorKind::IdempotentParameterMismatch
+            | ErrorKind::ItemCollectionSizeLimitExceeded
+            | ErrorKind::LimitExceeded
+            | ErrorKind::ProvisionedThroughputExceeded
+            | ErrorKind::RequestLimitExceeded
+            | ErrorKind::PolicyNotFound
+            | ErrorKind::DuplicateItem
+            | ErrorKind::InternalServerError => {
+                tracing::error!(kind = e.kind.type_name(), message = %e.message, "unexpected error in an EC2 call");
+                internal()
+            }
         }
     }
 }

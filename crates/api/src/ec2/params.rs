@@ -205,3 +205,78 @@ pub(super) fn tag_filter<'t>(name: &str, tags: &'t [Tag]) -> Option<Vec<&'t str>
     }
     (name == "tag-key").then(|| tags.iter().map(|t| t.key.as_str()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(form: &str) -> Vec<(String, String)> {
+        crate::iam::parse_form(form.as_bytes())
+    }
+
+    #[test]
+    fn wildcards_match_as_ec2_filters_do() {
+        for (pattern, text, expected) in [
+            ("main", "main", true),
+            ("ma*", "main", true),
+            ("*in", "main", true),
+            ("m?in", "main", true),
+            ("m*n*", "mainland", true),
+            ("m?n", "main", false),
+            ("", "", true),
+            ("*", "", true),
+            ("main", "Main", false),
+            ("a*b*c", "aXbYbZ", false),
+        ] {
+            assert_eq!(wildcard(pattern, text), expected, "{pattern} ~ {text}");
+        }
+    }
+
+    #[test]
+    fn numbered_lists_filters_and_tags_are_read_in_order() {
+        let form = pairs(
+            "VpcId.2=vpc-b&VpcId.1=vpc-a&VpcId.10=vpc-j&Filter.2.Name=tag%3AName&Filter.2.Value.1=x&Filter.1.Name=vpc-id&Filter.1.Value.2=v2&Filter.1.Value.1=v1&TagSpecification.1.ResourceType=vpc&TagSpecification.1.Tag.2.Key=b&TagSpecification.1.Tag.1.Key=a&TagSpecification.1.Tag.1.Value=1",
+        );
+        let p = Params::new(&form);
+        assert_eq!(p.list("VpcId"), ["vpc-a", "vpc-b", "vpc-j"]);
+        assert_eq!(
+            p.filters().unwrap(),
+            vec![
+                Filter {
+                    name: "vpc-id".into(),
+                    values: vec!["v1".into(), "v2".into()]
+                },
+                Filter {
+                    name: "tag:Name".into(),
+                    values: vec!["x".into()]
+                },
+            ]
+        );
+        let specs = p.tag_specifications();
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].resource_type, "vpc");
+        assert_eq!(
+            specs[0].tags,
+            vec![
+                Tag {
+                    key: "a".into(),
+                    value: "1".into()
+                },
+                Tag {
+                    key: "b".into(),
+                    value: String::new()
+                },
+            ]
+        );
+        let form = pairs("Filter.1.Value.1=x");
+        assert_eq!(
+            Params::new(&form).filters().unwrap_err().code,
+            "MissingParameter"
+        );
+        let form = pairs("DryRun=maybe");
+        assert_eq!(
+            Params::new(&form).flag("DryRun").unwrap_err().code,
+            "InvalidParameterValue"
+        );
+    }
+}

@@ -69,6 +69,25 @@ pub(super) fn signed(
     body: &str,
     origin: Option<Origin>,
 ) -> Request<Bytes> {
+    signed_at(
+        creds,
+        service,
+        target,
+        body,
+        origin,
+        OffsetDateTime::now_utc(),
+    )
+}
+
+/// [`signed`] at a given time.
+pub(super) fn signed_at(
+    creds: &Credentials,
+    service: &str,
+    target: Option<&str>,
+    body: &str,
+    origin: Option<Origin>,
+    now: OffsetDateTime,
+) -> Request<Bytes> {
     let content_type = match target {
         Some(_) => "application/x-amz-json-1.0",
         None => "application/x-www-form-urlencoded; charset=utf-8",
@@ -83,14 +102,7 @@ pub(super) fn signed(
         query: "",
         headers: &headers,
     };
-    let added = palisade_sigv4::sign(
-        &parts,
-        body.as_bytes(),
-        creds,
-        "us-east-1",
-        service,
-        OffsetDateTime::now_utc(),
-    );
+    let added = palisade_sigv4::sign(&parts, body.as_bytes(), creds, "us-east-1", service, now);
     let mut b = Request::builder().method("POST").uri("/");
     for (k, v) in headers {
         b = b.header(k, v);
@@ -226,5 +238,46 @@ async fn create_describe_and_delete_a_vpc() {
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>The vpc ID &apos;{id}&apos; does not exist</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
+    );
+}
+
+#[tokio::test]
+async fn requests_signed_too_long_ago_have_expired() {
+    let h = harness().await;
+    let then = OffsetDateTime::now_utc() - palisade_sigv4::Duration::minutes(20);
+    let req = signed_at(
+        &h.admin,
+        "ec2",
+        None,
+        "Action=DescribeVpcs&Version=2016-11-15",
+        None,
+        then,
+    );
+    let r = h.api.handle(req).await;
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    assert_eq!(r.status().as_u16(), 400, "{body}");
+    assert_eq!(text(&body, "Code"), Some("RequestExpired"));
+    assert_eq!(text(&body, "Message"), Some("Request has expired."));
+    // Signed for another service: the signature does not match.
+    let req = signed(
+        &h.admin,
+        "iam",
+        None,
+        "Action=DescribeVpcs&Version=2016-11-15",
+        None,
+    );
+    let r = h.api.handle(req).await;
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    assert_eq!(
+        (r.status().as_u16(), text(&body, "Code")),
+        (401, Some("AuthFailure")),
+        "{body}"
+    );
+    // No Action at all.
+    let (status, body) = h.ec2("DryRun=false").await;
+    assert_eq!(
+        (status, text(&body, "Code")),
+        (400, Some("MissingAction")),
+        "{body}"
     );
 }

@@ -253,9 +253,10 @@ ddb.create_table(TableName="secure", KeySchema=[{"AttributeName": "pk", "KeyType
 ddb.put_item(TableName="secure", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
 print(ddb.get_item(TableName="secure", Key={"pk": {"S": "a"}})["Item"]["v"]["N"])
 try:
+    from botocore.config import Config
     boto3.client("dynamodb", endpoint_url=os.environ["URL"], region_name="us-east-1",
-                 aws_access_key_id=os.environ["KEY"], aws_secret_access_key=os.environ["SECRET"]
-                 ).list_tables()
+                 aws_access_key_id=os.environ["KEY"], aws_secret_access_key=os.environ["SECRET"],
+                 config=Config(retries={"max_attempts": 1})).list_tables()
     print("unverified: accepted")
 except Exception as e:
     print("unverified: " + type(e).__name__)

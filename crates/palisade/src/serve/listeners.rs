@@ -20,6 +20,7 @@ use palisade_api::Api;
 use palisade_api::authorizer::{Origin, VpcOrigin};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -211,6 +212,37 @@ impl ListenerManager {
         };
         let task = tokio::spawn(listening.accept_loop(listener));
         Ok(Running { spec, local, task })
+    }
+
+    /// Follows `endpoints` until `stop` resolves: at the start and after every change, the
+    /// listeners are reconciled to `public` plus the listeners of the endpoints. Feed it from
+    /// the store of VPC endpoints (their change notifications turned into declarations) to
+    /// open and close endpoint listeners at runtime. Listeners that cannot be bound are logged
+    /// and the others served; when the sender goes away the listeners stay as they are.
+    pub async fn follow(
+        &mut self,
+        public: Vec<ListenerSpec>,
+        mut endpoints: watch::Receiver<Vec<EndpointDecl>>,
+        stop: impl Future<Output = ()>,
+    ) {
+        tokio::pin!(stop);
+        loop {
+            let current = endpoints.borrow_and_update().clone();
+            let mut desired = public.clone();
+            desired.extend(ListenerSpec::for_endpoints(&current));
+            if let Err(error) = self.reconcile(desired).await {
+                tracing::warn!(%error, "some listeners could not be opened");
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                changed = endpoints.changed() => {
+                    if changed.is_err() {
+                        stop.await;
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     /// The listeners open now and the addresses they are bound to.
@@ -490,3 +522,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+#[path = "listeners_tests.rs"]
+mod tests;

@@ -285,6 +285,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let resolver = listeners::resolver_from(&settings.endpoints);
     let mut manager = ListenerManager::new(api, resolver);
+    // Every listener must open at start; later changes are only logged.
     manager.reconcile(settings.listener_specs()).await?;
     tracing::info!(
         region = %settings.region,
@@ -292,7 +293,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         vpcs = settings.vpcs.len(),
         "serving"
     );
-    shutdown_signal().await;
+    // The endpoints are fixed by the configuration for now; this channel is where endpoints
+    // created at runtime will come in.
+    let (_endpoints, endpoint_updates) = tokio::sync::watch::channel(settings.endpoints.clone());
+    let public = settings
+        .listeners
+        .iter()
+        .map(ListenerSpec::public)
+        .collect();
+    manager
+        .follow(public, endpoint_updates, shutdown_signal())
+        .await;
     tracing::info!("shutting down: draining open connections");
     manager.shutdown(DRAIN_TIMEOUT).await;
     Ok(())

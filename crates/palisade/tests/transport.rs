@@ -37,7 +37,8 @@ const PUBLIC: usize = 0;
 const TLS: usize = 1;
 const PROXIED: usize = 2;
 const UNTRUSTED_PROXY: usize = 3;
-const ENDPOINT: usize = 4;
+const PROXIED_TLS: usize = 4;
+const ENDPOINT: usize = 5;
 
 fn user(name: &str, key: (&str, &str), statements: serde_json::Value) -> serde_json::Value {
     json!({
@@ -114,6 +115,11 @@ proxy_protocol = {{ trusted = ["127.0.0.0/8"] }}
 address = "127.0.0.1:0"
 proxy_protocol = {{ trusted = ["192.0.2.0/24"] }}
 
+[[listener]]
+address = "127.0.0.1:0"
+tls = {{ cert = "cert.pem", key = "key.pem" }}
+proxy_protocol = {{ trusted = ["127.0.0.1/32"] }}
+
 [[vpc]]
 id = "{VPC}"
 cidr_blocks = ["10.0.0.0/16"]
@@ -127,7 +133,7 @@ addresses = ["127.0.0.1:0"]
         let path = dir.path().join("palisade.toml");
         std::fs::write(&path, config).unwrap();
         let server = TestServer::start_with(&["--config", path.to_str().unwrap()]);
-        let lines = server.announcements(5);
+        let lines = server.announcements(6);
         assert!(
             lines[PUBLIC].starts_with("palisade listening on http://"),
             "{lines:?}"
@@ -142,6 +148,10 @@ addresses = ["127.0.0.1:0"]
         );
         assert!(
             lines[UNTRUSTED_PROXY].starts_with("palisade listening on http://"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[PROXIED_TLS].starts_with("palisade listening on https://"),
             "{lines:?}"
         );
         assert!(
@@ -454,4 +464,44 @@ async fn endpoint_listeners_and_headers_that_claim_an_origin() {
             .await
             .unwrap(),
     );
+}
+
+/// A TLS client connection to `addr` that first sends `preamble` in clear, trusting the test CA.
+async fn tls_with_preamble(addr: SocketAddr, preamble: &[u8], ca: &Path) -> RawConnection {
+    use rustls_pki_types::pem::PemObject;
+    use tokio::io::AsyncWriteExt;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from_pem_file(ca).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(preamble).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    RawConnection::over(tls).await
+}
+
+#[tokio::test]
+async fn proxy_v2_before_tls() {
+    let setup = Setup::start();
+    let addr = setup.address(PROXIED_TLS);
+    let ca = setup.dir.path().join("ca.pem");
+    // The header comes in clear, then the TLS handshake: the origin is the header's address
+    // and the transport is secure.
+    let from_office = proxy_header(1, [10, 9, 8, 7], &[]);
+    let mut conn = tls_with_preamble(addr, &from_office, &ca).await;
+    assert_allowed(&list_tables(&mut conn, addr, OFFICE, &[]).await.unwrap());
+    assert_allowed(&list_tables(&mut conn, addr, WEB, &[]).await.unwrap());
+    let elsewhere = proxy_header(1, [10, 9, 8, 8], &[]);
+    let mut conn = tls_with_preamble(addr, &elsewhere, &ca).await;
+    assert_denied(&list_tables(&mut conn, addr, OFFICE, &[]).await.unwrap());
 }

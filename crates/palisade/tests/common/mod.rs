@@ -373,7 +373,15 @@ impl RawConnection {
         use tokio::io::AsyncWriteExt;
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream.write_all(preamble).await.unwrap();
-        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.unwrap();
+        RawConnection::over(stream).await
+    }
+
+    /// HTTP/1.1 over an already open stream (e.g. a TLS client stream).
+    pub async fn over<S>(io: S) -> RawConnection
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) = http1::handshake(TokioIo::new(io)).await.unwrap();
         tokio::spawn(async move {
             let _ = connection.await;
         });

@@ -6,12 +6,23 @@
 //! plus the writes of the group's earlier jobs; an aborted job's writes are dropped. The
 //! group's writes then go to fjall as one batch, synced once, and only then does any job of
 //! the group get its answer.
+//!
+//! **Gathering.** Callers usually send their next transaction soon after their answer (a
+//! client with a few requests in flight, a closed loop). Committing whatever is queued at
+//! once would split N such callers into two alternating halves: the jobs that arrived during
+//! a sync form the next group, and the callers just answered miss it and wait a whole extra
+//! sync. So after a group that synced, the next group waits for as many jobs as were
+//! answered plus those that were already queued, but never longer than the last sync took
+//! (nor [`MAX_GATHER_WAIT`]): waiting less than a sync to share a sync is never a loss of
+//! throughput, and a lone caller (one job answered, none queued) never waits at all.
 
 use std::any::Any;
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 
 use fjall::{Database, Keyspace, PersistMode};
 use palisade_storage::overlay::Overlay;
@@ -24,6 +35,8 @@ use crate::view::{MAX_KEY_LEN, SnapshotView, TxnView, key_is_storable};
 const MAX_GROUP_JOBS: usize = 1024;
 /// A group stops taking jobs once its writes reach about this many bytes.
 const MAX_GROUP_BYTES: usize = 32 << 20;
+/// Longest a group waits for the callers of the previous group (see the module's docs).
+const MAX_GATHER_WAIT: Duration = Duration::from_millis(10);
 
 /// What a job's caller receives: the transaction's outcome, or the payload of a panic of the
 /// transaction function, to be resumed in the caller.
@@ -54,7 +67,13 @@ enum Outcome {
 
 /// Runs jobs from `jobs` until every sender is gone.
 pub(crate) fn run(db: Database, data: Keyspace, jobs: Receiver<Job>, counters: Arc<Counters>) {
-    while let Ok(first) = jobs.recv() {
+    let mut queue = Queue {
+        jobs,
+        backlog: VecDeque::new(),
+    };
+    // What the next group gathers: how many jobs, until when.
+    let mut gather: Option<(usize, Instant)> = None;
+    while let Some(first) = queue.next_blocking() {
         let committed = SnapshotView {
             snapshot: db.snapshot(),
             data: data.clone(),
@@ -66,18 +85,28 @@ pub(crate) fn run(db: Database, data: Keyspace, jobs: Receiver<Job>, counters: A
         while let Some(job) = next {
             let outcome = run_job(&committed, &mut group, &mut group_bytes, job.f);
             answered.push((job.reply, outcome));
-            next = if answered.len() < MAX_GROUP_JOBS && group_bytes < MAX_GROUP_BYTES {
-                jobs.try_recv().ok()
-            } else {
+            next = if answered.len() >= MAX_GROUP_JOBS || group_bytes >= MAX_GROUP_BYTES {
                 None
+            } else {
+                match gather {
+                    Some((expected, until)) if answered.len() < expected => queue.next_until(until),
+                    _ => queue.next_queued(),
+                }
             };
         }
         drop(committed);
         let written = if group.is_empty() {
+            gather = None;
             Ok(())
         } else {
             counters.syncs.fetch_add(1, Ordering::Relaxed);
-            commit_group(&db, &data, group)
+            let started = Instant::now();
+            let written = commit_group(&db, &data, group);
+            let took = started.elapsed();
+            // The jobs that arrived during the sync, and the callers about to be answered.
+            let expected = queue.take_queued() + answered.len();
+            gather = Some((expected, Instant::now() + took.min(MAX_GATHER_WAIT)));
+            written
         };
         counters.groups.fetch_add(1, Ordering::Relaxed);
         counters
@@ -98,6 +127,47 @@ pub(crate) fn run(db: Database, data: Keyspace, jobs: Receiver<Job>, counters: A
             // The caller may have stopped waiting; the transaction stands either way.
             let _ = reply.send(answer);
         }
+    }
+}
+
+/// The writer's incoming jobs: the channel, and the jobs already taken out of it (counted
+/// after a sync) but not yet run.
+struct Queue {
+    jobs: Receiver<Job>,
+    backlog: VecDeque<Job>,
+}
+
+impl Queue {
+    /// The next job, waiting for one; `None` once every sender is gone.
+    fn next_blocking(&mut self) -> Option<Job> {
+        self.backlog.pop_front().or_else(|| self.jobs.recv().ok())
+    }
+
+    /// The next job if one is already waiting.
+    fn next_queued(&mut self) -> Option<Job> {
+        self.backlog
+            .pop_front()
+            .or_else(|| self.jobs.try_recv().ok())
+    }
+
+    /// The next job, waiting for one until `until` at the latest.
+    fn next_until(&mut self, until: Instant) -> Option<Job> {
+        if let Some(job) = self.next_queued() {
+            return Some(job);
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        self.jobs.recv_timeout(left).ok()
+    }
+
+    /// Moves every job waiting in the channel to the backlog; returns how many wait in all.
+    fn take_queued(&mut self) -> usize {
+        while let Ok(job) = self.jobs.try_recv() {
+            self.backlog.push_back(job);
+        }
+        self.backlog.len()
     }
 }
 
@@ -147,9 +217,10 @@ fn unstorable_write(writes: &Overlay) -> Option<StorageError> {
     })
 }
 
-/// Writes a group's writes as one fjall batch and syncs the journal before publishing them.
+/// Writes a group's writes as one fjall batch and syncs the journal (`fdatasync`: the journal
+/// only grows, and `fdatasync` also makes its new length durable) before publishing them.
 fn commit_group(db: &Database, data: &Keyspace, group: Overlay) -> Result<(), StorageError> {
-    let mut batch = db.batch().durability(Some(PersistMode::SyncAll));
+    let mut batch = db.batch().durability(Some(PersistMode::SyncData));
     for (key, value) in group.into_writes() {
         match value {
             Some(value) => batch.insert(data, key, value),

@@ -208,66 +208,109 @@ fn no_access_policy() -> &'static Arc<CompiledPolicy> {
     })
 }
 
+/// What every check of one request shares: looked up once.
+struct Shared<'p> {
+    policies: Arc<palisade_directory::PrincipalPolicies>,
+    scps: Option<palisade_organizations::PolicyChain>,
+    principal_org: Option<String>,
+    endpoint_policies: EndpointPolicies<'p>,
+}
+
+/// Which resource policy a check is decided with.
+enum ResourcePolicy<'p> {
+    /// The authorizer's own, or the table's.
+    Current,
+    /// This one instead (what a new table policy would do).
+    Proposed(&'p CompiledPolicy),
+}
+
+impl IamAuthorizer<'_> {
+    fn shared(&self) -> Shared<'_> {
+        Shared {
+            policies: self.directory.principal_policies(&self.caller.entity),
+            scps: self.organizations.scp_chain(&self.caller.account),
+            principal_org: self.organizations.principal_org_id(&self.caller.account),
+            endpoint_policies: self.endpoint_policies(),
+        }
+    }
+
+    /// Decides one check; `Err` carries AWS's AccessDenied message.
+    fn decide(
+        &self,
+        shared: &Shared<'_>,
+        check: &Check,
+        which: ResourcePolicy<'_>,
+    ) -> Result<(), String> {
+        let ctx = self.context(check);
+        let resource_account = ctx
+            .resource_account()
+            .unwrap_or(&self.caller.account)
+            .to_string();
+        let rcps = self.organizations.rcp_chain(&resource_account);
+        let table_policy = match (&which, self.resource_policy, self.tables) {
+            (ResourcePolicy::Current, None, Some((engine, cache))) => {
+                cache.table_policy(engine, &check.resource)
+            }
+            _ => None,
+        };
+        // The account's root can always replace or delete a table's policy, so that no
+        // policy locks a table away for good.
+        let root_fixing_policy = self.caller.kind == PrincipalKind::Root
+            && self.caller.account == resource_account
+            && matches!(
+                check.action.as_ref(),
+                "dynamodb:PutResourcePolicy" | "dynamodb:DeleteResourcePolicy"
+            );
+        let resource_policy = match which {
+            _ if root_fixing_policy => None,
+            ResourcePolicy::Proposed(p) => Some(p),
+            ResourcePolicy::Current => self.resource_policy.or(table_policy.as_deref()),
+        };
+        let set = PolicySet {
+            identity: &shared.policies.identity,
+            permissions_boundary: shared.policies.boundary.as_ref(),
+            session_policies: self.session_policies,
+            resource_policy,
+            endpoint_policies: shared.endpoint_policies.as_slice(),
+            scps: shared.scps.as_deref().unwrap_or(&[]),
+            rcps: rcps.as_deref().unwrap_or(&[]),
+            principal_in_management_account: self
+                .organizations
+                .is_management_account(&self.caller.account),
+            resource_in_management_account: self
+                .organizations
+                .is_management_account(&resource_account),
+            same_organization: shared.principal_org.is_some()
+                && shared.principal_org == self.organizations.principal_org_id(&resource_account),
+        };
+        let decision = set.evaluate(&ctx);
+        if decision.is_allowed() {
+            return Ok(());
+        }
+        Err(decision.message(&ctx).unwrap_or_else(|| {
+            format!(
+                "User: {} is not authorized to perform: {} on resource: {}",
+                self.caller.arn, check.action, check.resource
+            )
+        }))
+    }
+}
+
 impl Authorizer for IamAuthorizer<'_> {
     fn authorize(&self, checks: &[Check]) -> Result<(), ApiError> {
-        let policies = self.directory.principal_policies(&self.caller.entity);
-        let scps = self.organizations.scp_chain(&self.caller.account);
-        let principal_org = self.organizations.principal_org_id(&self.caller.account);
-        let endpoint_policies = self.endpoint_policies();
-        let endpoint_policies = endpoint_policies.as_slice();
+        let shared = self.shared();
         for check in checks {
-            let ctx = self.context(check);
-            let resource_account = ctx
-                .resource_account()
-                .unwrap_or(&self.caller.account)
-                .to_string();
-            let rcps = self.organizations.rcp_chain(&resource_account);
-            let table_policy = match (self.resource_policy, self.tables) {
-                (None, Some((engine, cache))) => cache.table_policy(engine, &check.resource),
-                _ => None,
-            };
-            // The account's root can always replace or delete a table's policy, so that no
-            // policy locks a table away for good.
-            let root_fixing_policy = self.caller.kind == PrincipalKind::Root
-                && self.caller.account == resource_account
-                && matches!(
-                    check.action.as_ref(),
-                    "dynamodb:PutResourcePolicy" | "dynamodb:DeleteResourcePolicy"
-                );
-            let resource_policy = if root_fixing_policy {
-                None
-            } else {
-                self.resource_policy.or(table_policy.as_deref())
-            };
-            let set = PolicySet {
-                identity: &policies.identity,
-                permissions_boundary: policies.boundary.as_ref(),
-                session_policies: self.session_policies,
-                resource_policy,
-                endpoint_policies,
-                scps: scps.as_deref().unwrap_or(&[]),
-                rcps: rcps.as_deref().unwrap_or(&[]),
-                principal_in_management_account: self
-                    .organizations
-                    .is_management_account(&self.caller.account),
-                resource_in_management_account: self
-                    .organizations
-                    .is_management_account(&resource_account),
-                same_organization: principal_org.is_some()
-                    && principal_org == self.organizations.principal_org_id(&resource_account),
-            };
-            let decision = set.evaluate(&ctx);
-            if !decision.is_allowed() {
-                let message = decision.message(&ctx).unwrap_or_else(|| {
-                    format!(
-                        "User: {} is not authorized to perform: {} on resource: {}",
-                        self.caller.arn, check.action, check.resource
-                    )
-                });
+            if let Err(message) = self.decide(&shared, check, ResourcePolicy::Current) {
                 tracing::info!(caller = %self.caller.arn, action = %check.action, resource = %check.resource, %message, "denied");
                 return Err(ApiError::new(ErrorKind::AccessDenied, message));
             }
         }
         Ok(())
+    }
+
+    fn allowed_with_resource_policy(&self, check: &Check, policy: &CompiledPolicy) -> bool {
+        let shared = self.shared();
+        self.decide(&shared, check, ResourcePolicy::Proposed(policy))
+            .is_ok()
     }
 }

@@ -287,3 +287,54 @@ async fn what_a_table_policy_may_contain() {
             .contains("grants public access")
     );
 }
+
+/// A policy that would deny the caller the right to change it again is refused unless
+/// ConfirmRemoveSelfResourceAccess says so; once confirmed, the caller is locked out.
+#[tokio::test]
+async fn removing_ones_own_access_needs_confirming() {
+    let server = TestServer::start();
+    let admin = server.sdk_client();
+    common::create_pk_table(&admin, "shared").await.unwrap();
+    let lockout = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "NoMoreChanges", "Effect": "Deny",
+        "Principal": {"AWS": "arn:aws:iam::000000000000:user/admin"},
+        "Action": "dynamodb:PutResourcePolicy", "Resource": TABLE_ARN
+    }]})
+    .to_string();
+    assert_eq!(
+        put_policy(&admin, &lockout).await.unwrap_err(),
+        format!(
+            "ValidationException: One or more parameter values were invalid: Invalid policy document: The policy would remove your permission to perform dynamodb:PutResourcePolicy on {TABLE_ARN}; set ConfirmRemoveSelfResourceAccess to true to confirm"
+        )
+    );
+    // Nothing was stored.
+    let none = admin
+        .get_resource_policy()
+        .resource_arn(TABLE_ARN)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(none.is_policy_not_found_exception());
+
+    admin
+        .put_resource_policy()
+        .resource_arn(TABLE_ARN)
+        .policy(&lockout)
+        .confirm_remove_self_resource_access(true)
+        .send()
+        .await
+        .unwrap();
+    let again = put_policy(&admin, &lockout).await.unwrap_err();
+    assert!(
+        again.starts_with("AccessDeniedException: User: arn:aws:iam::000000000000:user/admin is not authorized to perform: dynamodb:PutResourcePolicy"),
+        "{again}"
+    );
+    // Other actions stay allowed: only changing the policy was given up.
+    admin
+        .get_resource_policy()
+        .resource_arn(TABLE_ARN)
+        .send()
+        .await
+        .unwrap();
+}

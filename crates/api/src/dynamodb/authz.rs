@@ -66,6 +66,17 @@ impl Check {
 /// must be allowed; the first denied one ends the request with AWS's AccessDeniedException.
 pub trait Authorizer: Send + Sync {
     fn authorize(&self, checks: &[Check]) -> Result<(), ApiError>;
+
+    /// Whether `check` would be allowed if `policy` were the resource's policy (the
+    /// ConfirmRemoveSelfResourceAccess check of PutResourcePolicy).
+    fn allowed_with_resource_policy(
+        &self,
+        check: &Check,
+        policy: &palisade_iam::CompiledPolicy,
+    ) -> bool {
+        let _ = (check, policy);
+        true
+    }
 }
 
 /// Allows everything (no identities configured, or tests of other layers).

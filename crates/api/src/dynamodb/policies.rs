@@ -20,7 +20,7 @@ const INVALID: &str = "One or more parameter values were invalid: Invalid policy
 /// Checks a table's resource policy document as DynamoDB does before storing it: its size, the
 /// policy grammar, that every action applies to tables, that service principals are ones
 /// DynamoDB accepts, and that it grants no public access (Block Public Access).
-pub fn validate_policy(text: &str) -> Result<(), ApiError> {
+pub fn validate_policy(text: &str) -> Result<Policy, ApiError> {
     if text.len() > MAX_POLICY_BYTES {
         return Err(ApiError::validation(format!(
             "Policy document size exceeds the maximum allowed size of {MAX_POLICY_BYTES} bytes"
@@ -58,7 +58,7 @@ pub fn validate_policy(text: &str) -> Result<(), ApiError> {
              aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpce"
         )));
     }
-    Ok(())
+    Ok(policy)
 }
 
 fn check(engine: &Engine, action: &'static str, arn: &str) -> Check {
@@ -77,8 +77,20 @@ pub async fn put_resource_policy(
     let arn = p.req_str("ResourceArn", "resourceArn")?;
     let policy = p.req_str("Policy", "policy")?;
     let expected = p.str("ExpectedRevisionId")?;
-    authz.authorize(&[check(engine, "dynamodb:PutResourcePolicy", arn)])?;
-    validate_policy(policy)?;
+    let confirm_lockout = p.bool("ConfirmRemoveSelfResourceAccess")?.unwrap_or(false);
+    let put = check(engine, "dynamodb:PutResourcePolicy", arn);
+    authz.authorize(std::slice::from_ref(&put))?;
+    let parsed = validate_policy(policy)?;
+    // A policy that would take away the caller's own right to change it needs confirming.
+    if !confirm_lockout
+        && !authz
+            .allowed_with_resource_policy(&put, &palisade_iam::CompiledPolicy::compile(&parsed))
+    {
+        return Err(ApiError::validation(format!(
+            "{INVALID}: The policy would remove your permission to perform dynamodb:PutResourcePolicy \
+             on {arn}; set ConfirmRemoveSelfResourceAccess to true to confirm"
+        )));
+    }
     let revision = engine
         .put_resource_policy(arn, policy.to_string(), expected)
         .await

@@ -170,6 +170,9 @@ for kind in role user group; do
   expect "ListAttached${kind}Policies after detach" \
     "$(text iam "list-attached-$kind-policies" 'length(AttachedPolicies)' "${who[@]}")" "0"
 done
+expect "GetPolicy of an AWS-managed policy" \
+  "$(text iam get-policy Policy.Arn --policy-arn arn:aws:iam::aws:policy/AdministratorAccess)" \
+  "arn:aws:iam::aws:policy/AdministratorAccess"
 expect "GetPolicy AttachmentCount" "$(text iam get-policy Policy.AttachmentCount --policy-arn "$policy_arn")" "0"
 
 # Permissions boundaries.
@@ -372,6 +375,31 @@ refused "DeletePolicy while attached" PolicyInUseException "*" org delete-policy
 org detach-policy --policy-id "$policy_id" --target-id "$ou_id"
 expect "ListTargetsForPolicy after detach" \
   "$(otext list-targets-for-policy 'length(Targets)' --policy-id "$policy_id")" "0"
+
+# Authorization on real resource ARNs: a user allowed to attach SCPs to one OU only.
+ou2_id=$(otext create-organizational-unit OrganizationalUnit.Id --parent-id "$root_id" --name "other-$run")
+ou_arn="arn:aws:organizations::$acct:ou/$org_id/$ou_id"
+ou2_arn="arn:aws:organizations::$acct:ou/$org_id/$ou2_id"
+operator="cp-org-operator-$run"
+aws_ iam create-user --user-name "$operator" --output text >/dev/null
+attach_one_ou='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:AttachPolicy","organizations:DetachPolicy"],"Resource":["'$ou_arn'","arn:aws:organizations::'$acct':policy/'$org_id'/service_control_policy/*"],"Condition":{"StringEquals":{"organizations:PolicyType":"SERVICE_CONTROL_POLICY"}}}]}'
+aws_ iam put-user-policy --user-name "$operator" --policy-name attach-one-ou --policy-document "$attach_one_ou"
+op_key=$(text iam create-access-key 'join(`,`, [AccessKey.AccessKeyId, AccessKey.SecretAccessKey])' \
+  --user-name "$operator")
+IFS=, read -r op_id op_secret <<<"$op_key"
+as_operator() { AWS_ACCESS_KEY_ID=$op_id AWS_SECRET_ACCESS_KEY=$op_secret aws_ organizations "$@"; }
+as_operator attach-policy --policy-id "$policy_id" --target-id "$ou_id"
+refused "AttachPolicy to another OU" AccessDeniedException \
+  "User: arn:aws:iam::$acct:user/$operator is not authorized to perform: organizations:AttachPolicy on resource: $ou2_arn because no identity-based policy allows the organizations:AttachPolicy action" \
+  as_operator attach-policy --policy-id "$policy_id" --target-id "$ou2_id"
+refused "AttachPolicy of the AWS-managed policy" AccessDeniedException \
+  "User: arn:aws:iam::$acct:user/$operator is not authorized to perform: organizations:AttachPolicy on resource: arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess because no identity-based policy allows the organizations:AttachPolicy action" \
+  as_operator attach-policy --policy-id p-FullAWSAccess --target-id "$ou_id"
+refused "ListRoots (no resource) for the operator" AccessDeniedException \
+  "User: arn:aws:iam::$acct:user/$operator is not authorized to perform: organizations:ListRoots on resource: * because no identity-based policy allows the organizations:ListRoots action" \
+  as_operator list-roots
+as_operator detach-policy --policy-id "$policy_id" --target-id "$ou_id"
+org delete-organizational-unit --organizational-unit-id "$ou2_id"
 
 refused "DeleteOrganizationalUnit with an account" OrganizationalUnitNotEmptyException "*" \
   org delete-organizational-unit --organizational-unit-id "$ou_id"

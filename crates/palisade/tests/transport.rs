@@ -17,6 +17,8 @@ use serde_json::json;
 const ACCOUNT: &str = "000000000000";
 const VPC: &str = "vpc-0a1b2c3d4e5f60718";
 const VPCE: &str = "vpce-0123456789abcdef0";
+/// An endpoint without listeners of its own, reached only through a load balancer.
+const NLB_VPCE: &str = "vpce-0fedcba9876543210";
 
 /// Users of the bootstrap file, each with one key and one inline policy.
 const WEB: (&str, &str) = (
@@ -128,6 +130,10 @@ cidr_blocks = ["10.0.0.0/16"]
 id = "{VPCE}"
 vpc = "{VPC}"
 addresses = ["127.0.0.1:0"]
+
+[[vpc_endpoint]]
+id = "{NLB_VPCE}"
+vpc = "{VPC}"
 "#
         );
         let path = dir.path().join("palisade.toml");
@@ -353,6 +359,20 @@ async fn proxy_v2_from_a_trusted_proxy_gives_the_origin() {
     let office_via_vpce = proxy_header(1, [10, 9, 8, 7], &aws_vpce_tlv(VPCE));
     assert_denied(
         &list_tables_via(proxied, &office_via_vpce, OFFICE)
+            .await
+            .unwrap(),
+    );
+
+    // An endpoint without listeners resolves too: the connection is served, and its
+    // aws:SourceVpce is not the one the vpce-only user needs.
+    let through_nlb_vpce = proxy_header(1, [10, 0, 1, 25], &aws_vpce_tlv(NLB_VPCE));
+    assert_denied(
+        &list_tables_via(proxied, &through_nlb_vpce, VPCE_ONLY)
+            .await
+            .unwrap(),
+    );
+    assert_allowed(
+        &list_tables_via(proxied, &through_nlb_vpce, common::admin_key())
             .await
             .unwrap(),
     );

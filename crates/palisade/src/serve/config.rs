@@ -59,7 +59,9 @@ pub struct EndpointDecl {
     pub id: String,
     /// The VPC the endpoint belongs to (`vpc-...`).
     pub vpc_id: String,
-    /// The listeners that form the endpoint (requests arriving on them come through it).
+    /// The listeners that form the endpoint (requests arriving on them come through it). May
+    /// be empty: the endpoint is then reached only through load balancers whose PROXY headers
+    /// name it.
     pub addresses: Vec<SocketAddr>,
     pub tls: Option<TlsFiles>,
     /// The endpoint policy's JSON text (`policy`, or the contents of `policy_file`).
@@ -118,7 +120,8 @@ struct RawVpc {
 struct RawEndpoint {
     id: Spanned<String>,
     vpc: Spanned<String>,
-    addresses: Spanned<Vec<Spanned<SocketAddr>>>,
+    #[serde(default)]
+    addresses: Vec<Spanned<SocketAddr>>,
     tls: Option<RawTls>,
     policy: Option<Spanned<String>>,
     policy_file: Option<Spanned<String>>,
@@ -205,11 +208,8 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
                 &format!("VPC {vpc} is not declared (add a [[vpc]] with this id)"),
             ));
         }
-        if ep.addresses.get_ref().is_empty() {
-            return Err(at.error(&ep.addresses.span(), "addresses is empty"));
-        }
         let mut list = Vec::new();
-        for a in ep.addresses.into_inner() {
+        for a in ep.addresses {
             let address = *a.get_ref();
             if address.port() != 0 && !addresses.insert(address) {
                 return Err(at.error(&a.span(), &format!("{address} is used twice")));

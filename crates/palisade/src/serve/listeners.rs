@@ -95,13 +95,16 @@ impl ListenerSpec {
     }
 }
 
-/// A resolver over a fixed list of endpoints (the configuration's).
-pub fn resolver_from(endpoints: &[EndpointDecl]) -> EndpointResolver {
-    let map: std::collections::HashMap<String, String> = endpoints
-        .iter()
-        .map(|ep| (ep.id.clone(), ep.vpc_id.clone()))
-        .collect();
-    Arc::new(move |id| map.get(id).cloned())
+/// A resolver over the latest endpoints sent on a watch channel (the one given to
+/// [`ListenerManager::follow`]), so that endpoints added at runtime resolve too.
+pub fn resolver_from_watch(endpoints: watch::Receiver<Vec<EndpointDecl>>) -> EndpointResolver {
+    Arc::new(move |id| {
+        endpoints
+            .borrow()
+            .iter()
+            .find(|ep| ep.id == id)
+            .map(|ep| ep.vpc_id.clone())
+    })
 }
 
 /// What every connection needs.

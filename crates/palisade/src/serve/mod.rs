@@ -283,7 +283,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         identity,
     ));
 
-    let resolver = listeners::resolver_from(&settings.endpoints);
+    // The endpoints are fixed by the configuration for now; this channel is where endpoints
+    // created at runtime will come in (listeners and PROXY header resolution follow it).
+    let (_endpoints, endpoint_updates) = tokio::sync::watch::channel(settings.endpoints.clone());
+    let resolver = listeners::resolver_from_watch(endpoint_updates.clone());
     let mut manager = ListenerManager::new(api, resolver);
     // Every listener must open at start; later changes are only logged.
     manager.reconcile(settings.listener_specs()).await?;
@@ -293,9 +296,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         vpcs = settings.vpcs.len(),
         "serving"
     );
-    // The endpoints are fixed by the configuration for now; this channel is where endpoints
-    // created at runtime will come in.
-    let (_endpoints, endpoint_updates) = tokio::sync::watch::channel(settings.endpoints.clone());
     let public = settings
         .listeners
         .iter()

@@ -48,6 +48,16 @@ async fn the_file_sets_what_the_command_line_leaves_out() {
         "healthy: dynamodb.eu-west-1.amazonaws.com "
     );
 
+    // The environment overrides the file.
+    let server = TestServer::start_with_env(
+        &["--config", path.to_str().unwrap()],
+        &[("PALISADE_REGION", "sa-east-1")],
+    );
+    assert_eq!(
+        health(&server.url()).await,
+        "healthy: dynamodb.sa-east-1.amazonaws.com "
+    );
+
     // A flag overrides the file.
     let server =
         TestServer::start_with(&["--config", path.to_str().unwrap(), "--region", "ap-south-2"]);

@@ -39,6 +39,8 @@ pub struct TestServer {
     scheme: String,
     /// Every line the server printed on stdout so far.
     stdout: Arc<Mutex<Vec<String>>>,
+    /// Environment variables set for the server.
+    env: Vec<(String, String)>,
 }
 
 impl TestServer {
@@ -49,10 +51,19 @@ impl TestServer {
 
     /// Starts a server with extra `serve` arguments (e.g. `--region eu-west-1`).
     pub fn start_with(extra_args: &[&str]) -> TestServer {
+        TestServer::start_with_env(extra_args, &[])
+    }
+
+    /// Starts a server with extra `serve` arguments and environment variables.
+    pub fn start_with_env(extra_args: &[&str], env: &[(&str, &str)]) -> TestServer {
         let data_dir = tempfile::tempdir().unwrap();
         let log_dir = tempfile::tempdir().unwrap();
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let spawned = spawn(data_dir.path(), log_dir.path(), &extra_args);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let spawned = spawn(data_dir.path(), log_dir.path(), &extra_args, &env);
         TestServer {
             child: Some(spawned.child),
             addr: spawned.addr,
@@ -61,6 +72,7 @@ impl TestServer {
             extra_args,
             scheme: spawned.scheme,
             stdout: spawned.stdout,
+            env,
         }
     }
 
@@ -79,7 +91,7 @@ impl TestServer {
 
     fn respawn(&mut self) {
         let dir = self.data_dir().to_path_buf();
-        let spawned = spawn(&dir, self.log_dir.path(), &self.extra_args);
+        let spawned = spawn(&dir, self.log_dir.path(), &self.extra_args, &self.env);
         self.child = Some(spawned.child);
         self.addr = spawned.addr;
         self.scheme = spawned.scheme;
@@ -253,7 +265,12 @@ struct Spawned {
 }
 
 /// Spawns `palisade serve` and waits for its `palisade listening on http(s)://ADDR` line.
-fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> Spawned {
+fn spawn(
+    data_dir: &Path,
+    log_dir: &Path,
+    extra_args: &[String],
+    env: &[(String, String)],
+) -> Spawned {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -273,6 +290,8 @@ fn spawn(data_dir: &Path, log_dir: &Path, extra_args: &[String]) -> Spawned {
         .arg(log_dir.join("master.key"))
         .env_remove("PALISADE_LISTEN")
         .env_remove("PALISADE_DATA_DIR")
+        .env_remove("PALISADE_CONFIG")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))

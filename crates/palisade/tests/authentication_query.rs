@@ -178,7 +178,7 @@ fn without_request_id(service: Service, r: &RawResponse) -> String {
 fn error_body(service: Service, code: &str, message: &str) -> String {
     match service {
         Service::Iam | Service::Sts => format!(
-            "<ErrorResponse xmlns=\"{}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>ID</RequestId></ErrorResponse>",
+            "<ErrorResponse xmlns=\"{}\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>ID</RequestId>\n</ErrorResponse>\n",
             service.namespace(),
             xml_escape(message)
         ),
@@ -192,8 +192,6 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 /// The JSON 1.1 name of a Query error code, and its status there.

@@ -50,7 +50,7 @@ fn ok(action: &str, result: &str) -> String {
 
 fn err(code: &str, message: &str) -> String {
     format!(
-        "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>"
+        "<ErrorResponse xmlns=\"{NS}\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{message}</Message>\n  </Error>\n  <RequestId>req-1</RequestId>\n</ErrorResponse>\n"
     )
 }
 
@@ -110,7 +110,7 @@ async fn create_get_list_delete_user() {
         r.body,
         err(
             "ValidationError",
-            "1 validation error detected: Value null at &apos;userName&apos; failed to satisfy constraint: Member must not be null"
+            "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null"
         )
     );
 
@@ -135,7 +135,7 @@ async fn create_get_list_delete_user() {
 
     let r = iam(&dir, &admin, "Action=ListUsers&PathPrefix=team").await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("at &apos;pathPrefix&apos;"), "{}", r.body);
+    assert!(r.body.contains("at 'pathPrefix'"), "{}", r.body);
     let r = iam(&dir, &admin, "Action=ListUsers&PathPrefix=%2Fteam").await;
     assert!(r.body.contains("<UserName>bob</UserName>") && !r.body.contains("admin"));
     let r = iam(&dir, &admin, "Action=DeleteUser&UserName=bob").await;
@@ -390,7 +390,7 @@ async fn groups_roles_and_inline_policies() {
             400,
             err(
                 "ValidationError",
-                "1 validation error detected: Value &apos;50000&apos; at &apos;maxSessionDuration&apos; failed to satisfy constraint: Member must have value less than or equal to 43200"
+                "1 validation error detected: Value '50000' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"
             )
         )
     );

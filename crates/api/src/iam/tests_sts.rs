@@ -67,7 +67,7 @@ async fn caller_identity_assume_role_and_session_token() {
     assert_eq!(
         r.body,
         format!(
-            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.</Message></Error><RequestId>req-1</RequestId></ErrorResponse>"
+            "<ErrorResponse xmlns=\"{NS}\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>ValidationError</Code>\n    <Message>The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.</Message>\n  </Error>\n  <RequestId>req-1</RequestId>\n</ErrorResponse>\n"
         )
     );
     let r = call(
@@ -78,10 +78,10 @@ async fn caller_identity_assume_role_and_session_token() {
     )
     .await;
     assert_eq!(r.status, 403);
-    assert!(r.body.contains("<Code>AccessDenied</Code><Message>User: arn:aws:iam::111122223333:user/admin is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/ghost</Message>"), "{}", r.body);
+    assert!(r.body.contains("<Code>AccessDenied</Code>\n    <Message>User: arn:aws:iam::111122223333:user/admin is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/ghost</Message>"), "{}", r.body);
     let r = call(&dir, &admin, Service::Sts, "Action=AssumeRole&RoleArn=arn:aws:iam::111122223333:role/svc/app&RoleSessionName=bad%20name").await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("at &apos;roleSessionName&apos;"));
+    assert!(r.body.contains("at 'roleSessionName'"));
 
     let r = call(
         &dir,

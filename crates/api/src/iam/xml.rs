@@ -94,15 +94,24 @@ pub fn envelope(action: &str, ns: &str, result: &str, request_id: &str) -> Strin
     s
 }
 
-/// `<ErrorResponse xmlns=ns><Error><Type>..</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`
+/// The `ErrorResponse` document as IAM and STS send it: indented by two spaces, one element a
+/// line, quotes left as they are in the text (a real IAM answer quoted in NixOS/nixops#328:
+/// `<Message>1 validation error detected: Value 'charon-…' at 'roleName' …</Message>`).
 pub fn error(ns: &str, sender: bool, code: &str, message: &str, request_id: &str) -> String {
     format!(
-        "<ErrorResponse xmlns=\"{ns}\"><Error><Type>{}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        "<ErrorResponse xmlns=\"{ns}\">\n  <Error>\n    <Type>{}</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{}</RequestId>\n</ErrorResponse>\n",
         if sender { "Sender" } else { "Receiver" },
-        escape(code),
-        escape(message),
-        escape(request_id)
+        escape_text(code),
+        escape_text(message),
+        escape_text(request_id)
     )
+}
+
+/// Escapes element text the way AWS's Query services do: `&`, `<` and `>` only.
+fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -122,5 +131,9 @@ mod tests {
             .opt("Path", None)
             .close("User");
         assert_eq!(x.finish(), "<User><UserName>a&amp;b</UserName></User>");
+        assert_eq!(
+            error("ns", true, "C", "Value 'a<b' at \"x\"", "r"),
+            "<ErrorResponse xmlns=\"ns\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>C</Code>\n    <Message>Value 'a&lt;b' at \"x\"</Message>\n  </Error>\n  <RequestId>r</RequestId>\n</ErrorResponse>\n"
+        );
     }
 }

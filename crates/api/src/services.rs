@@ -69,7 +69,9 @@ fn query_error(e: &ApiError) -> QueryError {
         ErrorKind::MissingAuthenticationToken => {
             QueryError::new("MissingAuthenticationToken", 403, e.message.clone())
         }
-        ErrorKind::ExpiredToken => QueryError::new("ExpiredToken", 400, e.message.clone()),
+        // 403, as IAM and STS answer expired credentials (cfn-sphere/cfn-sphere#55,
+        // aws/aws-sdk-java-v2#1649).
+        ErrorKind::ExpiredToken => QueryError::new("ExpiredToken", 403, e.message.clone()),
         ErrorKind::AccessDenied => QueryError::access_denied(e.message.clone()),
         _ => QueryError::new("InvalidInput", 400, e.message.clone()),
     }

@@ -152,6 +152,10 @@ fn a_key_that_is_not_a_key_stops_start_up() {
         dir.path(),
         "[[listener]]\naddress = \"127.0.0.1:0\"\ntls = { cert = \"cert.pem\", key = \"key.pem\" }\n",
     );
-    let failed = common::start_failure(&["--config", path.to_str().unwrap()]);
-    assert!(failed.contains("cert.pem"), "{failed}");
+    let failed = common::start_failure(&["--config", path.to_str().unwrap()])
+        .replace(&dir.path().display().to_string(), "DIR");
+    assert!(
+        failed.contains("DIR/palisade.toml:3: no certificate in DIR/cert.pem"),
+        "{failed}"
+    );
 }

@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::tls::TlsFiles;
+pub use super::tls::TlsFiles;
 
 /// A parsed configuration file. Settings left out are `None` (the command line, the
 /// environment or the defaults decide them).
@@ -288,8 +288,9 @@ impl Locator<'_> {
         format!("{}:{line}: {what}", self.path.display())
     }
 
-    /// Resolves and checks the certificate and key files (they must exist).
+    /// Resolves and checks the certificate and key files (they must exist and fit).
     fn tls(&self, raw: RawTls, resolve: &impl Fn(&str) -> PathBuf) -> Result<TlsFiles, String> {
+        let span = raw.cert.span();
         let mut files = Vec::new();
         for (what, file) in [("certificate", raw.cert), ("key", raw.key)] {
             let full = resolve(file.get_ref());
@@ -303,7 +304,10 @@ impl Locator<'_> {
         }
         let key = files.pop().unwrap_or_default();
         let cert = files.pop().unwrap_or_default();
-        Ok(TlsFiles { cert, key })
+        let files = TlsFiles { cert, key };
+        // Read them now, so that a file that is not PEM is reported with its line.
+        files.acceptor().map_err(|e| self.error(&span, &e))?;
+        Ok(files)
     }
 
     /// Checks that an endpoint policy is a JSON object.

@@ -2,12 +2,17 @@
 
 use super::*;
 
-/// A file in a temporary directory with `cert.pem` and `key.pem` beside it (their contents do
-/// not matter to the parser).
+/// A file in a temporary directory with `cert.pem` and `key.pem` (a self-signed certificate)
+/// beside it.
 fn in_dir(text: &str) -> (tempfile::TempDir, Result<ConfigFile, String>) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cert.pem"), "x").unwrap();
-    std::fs::write(dir.path().join("key.pem"), "x").unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), certified.cert.pem()).unwrap();
+    std::fs::write(
+        dir.path().join("key.pem"),
+        certified.signing_key.serialize_pem(),
+    )
+    .unwrap();
     let path = dir.path().join("palisade.toml");
     std::fs::write(&path, text).unwrap();
     let parsed = load(&path);
@@ -200,4 +205,36 @@ fn the_documented_example_parses() {
         file.endpoints[1].policy.as_deref(),
         Some(r#"{"Statement":[]}"#)
     );
+}
+
+#[test]
+fn tls_files_that_are_not_pem_are_reported_with_their_line() {
+    let (dir, _) = in_dir("");
+    std::fs::write(dir.path().join("bad.pem"), "not a certificate").unwrap();
+    let path = dir.path().join("palisade.toml");
+    std::fs::write(
+        &path,
+        "[[listener]]\naddress = \"127.0.0.1:0\"\ntls = { cert = \"bad.pem\", key = \"key.pem\" }\n",
+    )
+    .unwrap();
+    let error = load(&path)
+        .unwrap_err()
+        .replace(&dir.path().display().to_string(), "DIR");
+    assert_eq!(error, "DIR/palisade.toml:3: no certificate in DIR/bad.pem");
+    // A key that belongs to another certificate.
+    let other = rcgen::generate_simple_self_signed(vec!["other".to_string()]).unwrap();
+    std::fs::write(
+        dir.path().join("other-key.pem"),
+        other.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    std::fs::write(
+        &path,
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n\ntls = { cert = \"cert.pem\", key = \"other-key.pem\" }\n",
+    )
+    .unwrap();
+    let error = load(&path)
+        .unwrap_err()
+        .replace(&dir.path().display().to_string(), "DIR");
+    assert!(error.starts_with("DIR/palisade.toml:4: the key in DIR/other-key.pem does not fit the certificate in DIR/cert.pem"), "{error}");
 }

@@ -136,12 +136,21 @@ impl Settings {
             (None, Some(_)) => {}
         }
         let mut endpoints = file.endpoints;
+        let mut vpcs = file.vpcs;
         for ep in args.vpc_endpoints {
             if endpoints.iter().any(|e| e.id == ep.endpoint_id) {
                 return Err(format!(
                     "--vpc-endpoint {}: the configuration file declares this endpoint already",
                     ep.endpoint_id
                 ));
+            }
+            // A flag's VPC need not be in the file: it is declared implicitly, without
+            // address ranges.
+            if !vpcs.iter().any(|v| v.id == ep.vpc_id) {
+                vpcs.push(VpcDecl {
+                    id: ep.vpc_id.clone(),
+                    cidr_blocks: Vec::new(),
+                });
             }
             endpoints.push(EndpointDecl {
                 id: ep.endpoint_id,
@@ -171,7 +180,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("./palisade-master.key")),
             bootstrap: args.bootstrap.or(file.bootstrap),
             listeners,
-            vpcs: file.vpcs,
+            vpcs,
             endpoints,
         })
     }

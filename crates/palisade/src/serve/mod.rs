@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod listeners;
+mod network;
 pub mod proxy;
 pub mod tls;
 
@@ -187,10 +188,14 @@ impl Settings {
 
     /// Every listener: the public ones first, then the endpoints'.
     pub fn listener_specs(&self) -> Vec<ListenerSpec> {
-        let mut specs: Vec<ListenerSpec> =
-            self.listeners.iter().map(ListenerSpec::public).collect();
+        let mut specs = self.listener_specs_without_endpoints();
         specs.extend(ListenerSpec::for_endpoints(&self.endpoints));
         specs
+    }
+
+    /// The public listeners.
+    pub fn listener_specs_without_endpoints(&self) -> Vec<ListenerSpec> {
+        self.listeners.iter().map(ListenerSpec::public).collect()
     }
 }
 
@@ -274,6 +279,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await?;
         tracing::info!(path = %path.display(), "applied the bootstrap file");
     }
+    network::declare(
+        &identity.network,
+        &settings.account,
+        &settings.vpcs,
+        &settings.endpoints,
+    )
+    .await?;
+    let network_store = Arc::clone(&identity.network);
     let engine = Engine::open(
         storage,
         EngineConfig {
@@ -292,9 +305,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         identity,
     ));
 
-    // The endpoints are fixed by the configuration for now; this channel is where endpoints
-    // created at runtime will come in (listeners and PROXY header resolution follow it).
-    let (_endpoints, endpoint_updates) = tokio::sync::watch::channel(settings.endpoints.clone());
+    // The network store's endpoints (the configuration's and those created through EC2):
+    // listeners and PROXY header resolution follow them.
+    let endpoint_updates = network::follow(network_store, &settings.endpoints);
     let resolver = listeners::resolver_from_watch(endpoint_updates.clone());
     let mut manager = ListenerManager::new(api, resolver);
     // Every listener must open at start; later changes are only logged.
@@ -305,13 +318,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         vpcs = settings.vpcs.len(),
         "serving"
     );
-    let public = settings
-        .listeners
-        .iter()
-        .map(ListenerSpec::public)
-        .collect();
     manager
-        .follow(public, endpoint_updates, shutdown_signal())
+        .follow(
+            settings.listener_specs_without_endpoints(),
+            endpoint_updates,
+            shutdown_signal(),
+        )
         .await;
     tracing::info!("shutting down: draining open connections");
     manager.shutdown(DRAIN_TIMEOUT).await;

@@ -67,28 +67,40 @@ async fn the_file_sets_what_the_command_line_leaves_out() {
     );
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 #[tokio::test]
 async fn the_vpc_endpoint_flag_adds_to_the_file_endpoints() {
     let dir = tempfile::tempdir().unwrap();
+    let (file_port, flag_port) = (free_port(), free_port());
     let path = write_config(
         dir.path(),
-        "[[vpc]]\nid = \"vpc-01\"\n\n[[vpc_endpoint]]\nid = \"vpce-0file\"\nvpc = \"vpc-01\"\naddresses = [\"127.0.0.1:0\"]\n",
+        &format!(
+            "[[vpc]]\nid = \"vpc-01\"\n\n[[vpc_endpoint]]\nid = \"vpce-0file\"\nvpc = \"vpc-01\"\naddresses = [\"127.0.0.1:{file_port}\"]\n"
+        ),
     );
-    let server = TestServer::start_with(&[
-        "--config",
-        path.to_str().unwrap(),
-        "--vpc-endpoint",
-        "vpce-0flag,vpc-02,127.0.0.1:0",
-    ]);
+    // The flag's VPC is not in the file: it is declared implicitly.
+    let flag = format!("vpce-0flag,vpc-02,127.0.0.1:{flag_port}");
+    let server =
+        TestServer::start_with(&["--config", path.to_str().unwrap(), "--vpc-endpoint", &flag]);
     let lines = server.announcements(3);
-    assert!(
-        lines[1].starts_with("palisade vpc endpoint vpce-0file listening on http://127.0.0.1:"),
+    assert_eq!(
+        lines[1],
+        format!("palisade vpc endpoint vpce-0file listening on http://127.0.0.1:{file_port}"),
         "{lines:?}"
     );
-    assert!(
-        lines[2].starts_with("palisade vpc endpoint vpce-0flag listening on http://127.0.0.1:"),
+    assert_eq!(
+        lines[2],
+        format!("palisade vpc endpoint vpce-0flag listening on http://127.0.0.1:{flag_port}"),
         "{lines:?}"
     );
+    drop(server);
 
     let failed = common::start_failure(&[
         "--config",

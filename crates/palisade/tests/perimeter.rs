@@ -459,3 +459,31 @@ addresses = ["{endpoint}:0"]
         "without a header an untrusted caller is an ordinary outside caller, denied by the SCP"
     );
 }
+
+/// docs/perimeter.md's walkthrough, command for command (tests/e2e/perimeter_walkthrough.sh):
+/// from an empty server to a private table with the AWS CLI only.
+#[test]
+fn the_documented_walkthrough() {
+    let server = TestServer::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = common::repo_path("tests/e2e/perimeter_walkthrough.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(server.url())
+        .arg(format!("127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", common::ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", common::SECRET_ACCESS_KEY)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash with the AWS CLI: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("walkthrough: all steps passed"),
+        "perimeter_walkthrough.sh failed:\nstdout:\n{stdout}\nstderr:\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.log()
+    );
+}

@@ -189,6 +189,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
     }
 
     let mut endpoint_ids = HashSet::new();
+    let mut endpoint_any_port = HashSet::new();
     let mut endpoints = Vec::new();
     for ep in raw.vpc_endpoint {
         let id = ep.id.get_ref();
@@ -211,7 +212,13 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
         let mut list = Vec::new();
         for a in ep.addresses {
             let address = *a.get_ref();
-            if address.port() != 0 && !addresses.insert(address) {
+            // Endpoints are stored by address in the network store: even port 0 only once.
+            let taken = if address.port() == 0 {
+                !endpoint_any_port.insert(address)
+            } else {
+                !addresses.insert(address)
+            };
+            if taken {
                 return Err(at.error(&a.span(), &format!("{address} is used twice")));
             }
             list.push(address);

@@ -152,6 +152,18 @@ fn endpoints_are_checked() {
         "[[listener]]\naddress = \"127.0.0.1:1\"\n{vpc}[[vpc_endpoint]]\nid = \"vpce-01\"\nvpc = \"vpc-01\"\naddresses = [\"127.0.0.1:1\"]\n"
     ));
     assert_eq!(twice, "DIR/palisade.toml:8: 127.0.0.1:1 is used twice");
+    // Port 0 may repeat among public listeners, not among endpoints.
+    let public_zero = in_dir(
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n[[listener]]\naddress = \"127.0.0.1:0\"\n",
+    );
+    assert_eq!(public_zero.1.unwrap().listeners.len(), 2);
+    let endpoint_zero = error(&format!(
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n{vpc}[[vpc_endpoint]]\nid = \"vpce-01\"\nvpc = \"vpc-01\"\naddresses = [\"127.0.0.1:0\", \"127.0.0.1:0\"]\n"
+    ));
+    assert_eq!(
+        endpoint_zero,
+        "DIR/palisade.toml:8: 127.0.0.1:0 is used twice"
+    );
 }
 
 #[test]

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use palisade_model::{AttributeValue, Item, Number};
 
-const VERSION: u8 = 1;
+pub(crate) const VERSION: u8 = 1;
 
 /// Stored bytes that do not decode: corruption, or a format this build does not know.
 #[derive(Debug, thiserror::Error)]
 #[error("stored item is corrupt: {0}")]
-pub struct DecodeError(&'static str);
+pub struct DecodeError(pub(crate) &'static str);
 
 /// Encodes an item into its stored form.
 pub fn encode_item(item: &Item) -> Vec<u8> {

@@ -10,6 +10,7 @@ mod batch;
 mod capacity;
 mod catalog;
 pub mod codec;
+mod codec_json;
 mod error;
 mod items;
 mod keys;
@@ -33,7 +34,9 @@ pub use capacity::Consumed;
 pub use catalog::{CreateTableInput, IndexInput, TableDescription, UpdateTableInput};
 pub use error::{CancellationReason, EngineError, Result};
 pub use items::{Condition, ReturnValues, Updater, WriteOptions, WriteOutcome};
-pub use query::{KeyQuery, Projector, ReadInput, ReadOutput, Select, SortCondition};
+pub use query::{
+    KeyQuery, Projector, ReadInput, ReadOutput, Select, SortCondition, write_stored_item_json,
+};
 pub use resources::policy_revision;
 pub use stats::Stats;
 
@@ -45,6 +48,54 @@ pub struct EngineConfig {
     /// Account that owns tables until accounts exist, e.g. `000000000000`.
     pub account: String,
 }
+
+/// A table's (account, name), owned or borrowed: the catalog map is keyed by owned pairs and
+/// looked up with borrowed ones, without building two `String`s per lookup. Hashes and compares
+/// exactly as the tuple `(String, String)` does.
+trait TableKey {
+    fn account(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl TableKey for (String, String) {
+    fn account(&self) -> &str {
+        &self.0
+    }
+    fn name(&self) -> &str {
+        &self.1
+    }
+}
+
+impl TableKey for (&str, &str) {
+    fn account(&self) -> &str {
+        self.0
+    }
+    fn name(&self) -> &str {
+        self.1
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn TableKey + 'a> for (String, String) {
+    fn borrow(&self) -> &(dyn TableKey + 'a) {
+        self
+    }
+}
+
+impl std::hash::Hash for dyn TableKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // What a tuple does: each field in turn.
+        self.account().hash(state);
+        self.name().hash(state);
+    }
+}
+
+impl PartialEq for dyn TableKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.account() == other.account() && self.name() == other.name()
+    }
+}
+
+impl Eq for dyn TableKey + '_ {}
 
 /// The database: every table of every account, over one storage backend.
 pub struct Engine {
@@ -95,7 +146,7 @@ impl Engine {
         let (account, name) = self.resolve_table_name(account, name);
         self.tables
             .read()
-            .get(&(account.to_string(), name.to_string()))
+            .get(&(account, name) as &dyn TableKey)
             .cloned()
             .ok_or_else(EngineError::table_not_found)
     }

@@ -58,6 +58,10 @@ pub struct ReadInput {
     pub projection: Option<Projector>,
     /// Parallel scan: (segment, total segments).
     pub segment: Option<(u32, u32)>,
+    /// Return the items of a page without a filter or a projection in their stored form
+    /// ([`ReadOutput::stored`], written out with [`write_stored_item_json`]) rather than
+    /// decoded: a caller that only writes them out skips decoding them.
+    pub stored: bool,
 }
 
 /// The key of a Query: partition-key values (in key-schema order), equalities on a leading
@@ -79,6 +83,14 @@ pub struct ReadOutput {
     pub consumed: Consumed,
     /// The index read, if any, for capacity reporting.
     pub index: Option<String>,
+    /// The items in their stored form, in order, when [`ReadInput::stored`] asked for it and
+    /// no filter or projection applied; `items` is then empty.
+    pub stored: Vec<Vec<u8>>,
+}
+
+/// Appends the DynamoDB JSON of an item of [`ReadOutput::stored`] to `out`.
+pub fn write_stored_item_json(stored: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    Ok(crate::codec_json::write_stored_item_json(stored, out)?)
 }
 
 fn bound_of(v: &Option<Vec<u8>>) -> Bound<&[u8]> {
@@ -279,8 +291,31 @@ impl Engine {
         let mut bytes = 0usize;
         let mut last: Option<Item> = None;
         let mut cut = false;
+        let keep_stored = input.stored
+            && input.filter.is_none()
+            && input.projection.is_none()
+            && input.segment.is_none()
+            && !fetch_base
+            && input.select != Select::Count;
         for entry in snap.range(lo, hi, !input.forward) {
             let (_, value) = entry?;
+            if keep_stored {
+                // Every item is returned as stored: only its size is needed here.
+                bytes += crate::codec_json::stored_item_size(&value)?;
+                out.scanned_count += 1;
+                out.count += 1;
+                let page_ends =
+                    input.limit.is_some_and(|l| out.scanned_count >= l) || bytes >= PAGE_BYTES;
+                if page_ends {
+                    last = Some(key_item(&key_attrs, &codec::decode_item(&value)?));
+                }
+                out.stored.push(value);
+                if page_ends {
+                    cut = true;
+                    break;
+                }
+                continue;
+            }
             let mut item = codec::decode_item(&value)?;
             if let Some((seg, total)) = input.segment
                 && segment_of(&item, &table.keys, total) != seg
@@ -292,7 +327,12 @@ impl Engine {
             }
             bytes += item_size(&item);
             out.scanned_count += 1;
-            last = Some(key_item(&key_attrs, &item));
+            let page_ends =
+                input.limit.is_some_and(|l| out.scanned_count >= l) || bytes >= PAGE_BYTES;
+            if page_ends {
+                // Only the last item read becomes LastEvaluatedKey.
+                last = Some(key_item(&key_attrs, &item));
+            }
             if input.filter.as_ref().is_none_or(|f| f(&item)) {
                 out.count += 1;
                 if input.select != Select::Count {
@@ -302,7 +342,7 @@ impl Engine {
                     });
                 }
             }
-            if input.limit.is_some_and(|l| out.scanned_count >= l) || bytes >= PAGE_BYTES {
+            if page_ends {
                 cut = true;
                 break;
             }

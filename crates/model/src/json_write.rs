@@ -13,8 +13,10 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::{AttributeValue, Item, Number};
 
-/// Bytes looked at together when searching for a byte to escape.
-const CHUNK: usize = 16;
+/// Bytes looked at together when searching for a byte to escape. The test of a whole chunk
+/// (a fold without early exit) compiles to vector instructions: about one instruction per
+/// byte, where eight-byte word tricks took four.
+const CHUNK: usize = 32;
 
 /// Appends the JSON form of an item (`{"name":{"S":"x"},...}`) to `out`.
 pub fn write_item_json(item: &Item, out: &mut Vec<u8>) {
@@ -43,7 +45,7 @@ pub fn write_attribute_value_json(value: &AttributeValue, out: &mut Vec<u8>) {
         }
         AttributeValue::B(b) => {
             out.extend_from_slice(b"{\"B\":");
-            write_base64(b, out);
+            write_json_binary(b, out);
         }
         AttributeValue::Ss(set) => {
             out.extend_from_slice(b"{\"SS\":");
@@ -55,7 +57,7 @@ pub fn write_attribute_value_json(value: &AttributeValue, out: &mut Vec<u8>) {
         }
         AttributeValue::Bs(set) => {
             out.extend_from_slice(b"{\"BS\":");
-            write_array(set, out, |b, out| write_base64(b, out));
+            write_array(set, out, |b, out| write_json_binary(b, out));
         }
         AttributeValue::M(map) => {
             out.extend_from_slice(b"{\"M\":");
@@ -91,7 +93,8 @@ fn write_number(n: &Number, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
+/// Appends binary data as a JSON string of its standard padded base64.
+pub fn write_json_binary(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
     let start = out.len();
     out.resize(start + bytes.len().div_ceil(3) * 4, 0);
@@ -113,7 +116,6 @@ pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let mut copied = 0;
     for (n, chunk) in bytes.chunks(CHUNK).enumerate() {
-        // No early exit: the whole chunk is tested at once.
         if !chunk.iter().fold(false, |any, &b| any | needs_escape(b)) {
             continue;
         }
@@ -203,6 +205,26 @@ mod tests {
         );
         same_as_serde(&item);
         same_as_serde(&Item::new());
+    }
+
+    #[test]
+    fn every_byte_at_every_position_of_a_chunk() {
+        for b in 0..=255u8 {
+            for pos in [0, 1, CHUNK - 1, CHUNK, CHUNK + 5, 2 * CHUNK + 3] {
+                let mut text = vec![b'a'; 3 * CHUNK];
+                text[pos] = b;
+                let Ok(text) = String::from_utf8(text) else {
+                    continue;
+                };
+                let mut ours = Vec::new();
+                write_json_str(&text, &mut ours);
+                assert_eq!(
+                    ours,
+                    serde_json::to_vec(&text).unwrap(),
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
     }
 
     proptest! {

@@ -26,7 +26,9 @@ pub use json::{
     MAX_NESTING_DEPTH, attribute_value_from_json, attribute_value_to_json, item_from_json,
     item_to_json,
 };
-pub use json_write::{write_attribute_value_json, write_item_json, write_json_str};
+pub use json_write::{
+    write_attribute_value_json, write_item_json, write_json_binary, write_json_str,
+};
 pub use limits::{
     KEY_SCHEMA_MISMATCH, MAX_ATTRIBUTE_NAME_LEN, MAX_KEY_ATTRIBUTE_NAME_LEN,
     MAX_PARTITION_KEY_SIZE, MAX_SORT_KEY_SIZE, MAX_TABLE_NAME_LEN, MIN_TABLE_NAME_LEN,

@@ -35,7 +35,26 @@ pub async fn dispatch_with(
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
     let value = Params::parse(body)?;
-    let p = Params::new(&value)?;
+    dispatch_parsed(engine, authz, account, op, &value, body).await
+}
+
+/// [`dispatch_with`] for a request body the caller has already parsed: `value` is `body` as
+/// JSON (the pipeline parses it once, when it checks that the body is JSON).
+pub async fn dispatch_parsed(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    op: &str,
+    value: &Value,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    if !value.is_object() {
+        // What Params::parse answers.
+        return Err(ApiError::serialization(
+            "Start of structure or map found where not expected.",
+        ));
+    }
+    let p = Params::new(value)?;
     let out = match op {
         "CreateTable" => tables::create_table(engine, authz, account, &p).await?,
         "DescribeTable" => tables::describe_table(engine, authz, account, &p)?,

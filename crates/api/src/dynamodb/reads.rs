@@ -1,7 +1,9 @@
 //! Query and Scan.
 
 use palisade_engine::schema::KeyDef;
-use palisade_engine::{Engine, KeyQuery, ReadInput, ReadOutput, Select, SortCondition};
+use palisade_engine::{
+    Engine, KeyQuery, ReadInput, ReadOutput, Select, SortCondition, write_stored_item_json,
+};
 use palisade_expr::{KeyAttribute, KeySchema, SortOp, key_conditions};
 use palisade_model::{item_size, write_item_json};
 
@@ -81,6 +83,8 @@ fn common(account: &str, p: &Params<'_>) -> Result<(ReadInput, Placeholders), Ap
         select,
         projection: None,
         segment: None,
+        // The answer is written straight from the stored items when it can be.
+        stored: true,
     };
     Ok((input, ph))
 }
@@ -100,7 +104,16 @@ fn response(
         gsi_names(engine, account, &input.table)
     });
     // Members in key order, as a JSON object tree would write them.
-    let size: usize = out.items.iter().map(|i| item_size(i) + 16 * i.len()).sum();
+    let size: usize = out
+        .items
+        .iter()
+        .map(|i| item_size(i) + 16 * i.len())
+        .sum::<usize>()
+        + out
+            .stored
+            .iter()
+            .map(|s| s.len() + s.len() / 8)
+            .sum::<usize>();
     let mut o = JsonObject::with_capacity(size + 256);
     if let Some(c) = &capacity {
         o.value("ConsumedCapacity", c)?;
@@ -114,6 +127,12 @@ fn response(
                 items.push(b',');
             }
             write_item_json(item, items);
+        }
+        for (i, stored) in out.stored.iter().enumerate() {
+            if i > 0 || !out.items.is_empty() {
+                items.push(b',');
+            }
+            write_stored_item_json(stored, items).map_err(engine_error)?;
         }
         items.push(b']');
     }

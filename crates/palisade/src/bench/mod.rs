@@ -65,6 +65,10 @@ pub struct BenchArgs {
     /// Keep the table after the run (it is deleted when the benchmark created it).
     #[arg(long)]
     pub keep_table: bool,
+    /// Skip the preload: the table already holds the items of an earlier run (`--keep-table`).
+    /// For profiling a server, whose counters then see the workload only.
+    #[arg(long)]
+    pub no_preload: bool,
     /// Access key id to sign with (a server the benchmark starts gets it as its administrator's
     /// key: 16 to 128 letters and digits).
     #[arg(
@@ -294,11 +298,13 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
         }
         note(&format!("creating table {} at {url}", args.table));
         let created = setup::create_table(&endpoint, &args.table).await?;
-        note(&format!(
-            "preloading {} items",
-            args.items + workload::QUERY_ITEMS as u64
-        ));
-        report.preload = Some(setup::preload(&endpoint, &shape, args.connections).await?);
+        if !args.no_preload {
+            note(&format!(
+                "preloading {} items",
+                args.items + workload::QUERY_ITEMS as u64
+            ));
+            report.preload = Some(setup::preload(&endpoint, &shape, args.connections).await?);
+        }
         for &workload in &workloads {
             let outcome = runner::run(
                 &endpoint,

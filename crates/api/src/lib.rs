@@ -235,10 +235,19 @@ impl Api {
             Err(BodyError::BadEncoding(message)) => return Err(ApiError::serialization(message)),
         };
 
-        // Parse. DynamoDB checks that the body is JSON before it looks at the target.
-        if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
-            return Err(ApiError::serialization(""));
-        }
+        // Parse. DynamoDB checks that the body is JSON before it looks at the target. The
+        // tree is kept for the operation (the body is parsed once). JSON that serde_json cannot
+        // hold as a tree (a number out of range) is left to the operation's parser, which
+        // answers it as before.
+        let parsed = if body.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(value) => Some(value),
+                Err(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() => None,
+                Err(_) => return Err(ApiError::serialization("")),
+            }
+        };
         let op = headers
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
@@ -291,7 +300,23 @@ impl Api {
             caller = %key.caller.arn,
             "executing"
         );
-        dynamodb::dispatch_with(&self.engine, &authz, &key.caller.account, op.name(), &body).await
+        match &parsed {
+            Some(value) => {
+                dynamodb::dispatch_parsed(
+                    &self.engine,
+                    &authz,
+                    &key.caller.account,
+                    op.name(),
+                    value,
+                    &body,
+                )
+                .await
+            }
+            None => {
+                dynamodb::dispatch_with(&self.engine, &authz, &key.caller.account, op.name(), &body)
+                    .await
+            }
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 # The one test command: formatting, lints and every test of the workspace.
 #
 # Installs what the tests need when it is missing (the AWS CLI and boto3, used by the smoke
-# tests), then runs `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test`. Exits
+# tests; iproute2 for the network-namespace tests), then runs `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test`. Exits
 # non-zero as soon as one step fails.
 set -euo pipefail
 
@@ -28,6 +28,13 @@ if ! command -v python3 >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; t
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
+fi
+# The perimeter tests put their callers in network namespaces (`ip netns`); without iproute2
+# they fall back to loopback listeners, so install it where we can.
+if ! command -v ip >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  step "installing iproute2 (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null ||
+    echo "warning: cannot install iproute2; the perimeter tests will run over loopback" >&2
 fi
 if command -v python3 >/dev/null 2>&1; then
   missing=()

@@ -2,8 +2,8 @@
 # The one test command: formatting, lints and every test of the workspace.
 #
 # Installs what the tests need when it is missing (the AWS CLI and boto3, used by the smoke
-# tests; iproute2 for the network-namespace tests), then runs `cargo fmt --check`, `cargo clippy -D warnings` and `cargo test`. Exits
-# non-zero as soon as one step fails.
+# tests; iproute2 for the network-namespace tests), then runs `cargo fmt --check`,
+# `cargo clippy -D warnings` and `cargo test`. Exits non-zero as soon as one step fails.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

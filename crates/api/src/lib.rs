@@ -25,6 +25,7 @@ pub mod iam;
 pub mod operation;
 pub mod organizations;
 pub mod protocol;
+pub mod query;
 mod services;
 
 use std::sync::Arc;

@@ -115,9 +115,9 @@ impl Api {
         raw_body: &Bytes,
         request_id: &str,
     ) -> Response<Bytes> {
-        let mut params = crate::iam::parse_form(raw_body);
+        let mut params = crate::query::parse_form(raw_body);
         if params.is_empty() {
-            params = crate::iam::parse_form(parts.uri.query().unwrap_or("").as_bytes());
+            params = crate::query::parse_form(parts.uri.query().unwrap_or("").as_bytes());
         }
         let version = params
             .iter()

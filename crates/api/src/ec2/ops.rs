@@ -8,8 +8,9 @@ use palisade_network::{
 
 use super::Ec2Error;
 use super::params::{Filter, Params, matches, tag_filter};
-use super::shapes::{self, Xml, envelope};
+use super::shapes::{self, envelope};
 use crate::dynamodb::{Authorizer, Check};
+use crate::query::Xml;
 
 /// What an operation runs with.
 pub(super) struct Ctx<'a> {

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use palisade_network::Tag;
 
 use super::Ec2Error;
+use crate::query::Form;
 
 /// The parameters of one request.
 pub(super) struct Params<'a> {
-    pairs: &'a [(String, String)],
+    form: Form<'a>,
 }
 
 /// One `Filter.N`: a name and its values.
@@ -26,36 +27,16 @@ pub(super) struct TagSpecification {
     pub tags: Vec<Tag>,
 }
 
-/// Entries `prefix.N[.rest]` grouped by N, in N order.
-fn numbered<'a>(
-    pairs: &'a [(String, String)],
-    prefix: &str,
-) -> BTreeMap<u32, Vec<(&'a str, &'a str)>> {
-    let mut out: BTreeMap<u32, Vec<(&str, &str)>> = BTreeMap::new();
-    for (k, v) in pairs {
-        let Some(rest) = k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
-            continue;
-        };
-        let (n, tail) = rest.split_once('.').unwrap_or((rest, ""));
-        if let Ok(n) = n.parse::<u32>() {
-            out.entry(n).or_default().push((tail, v.as_str()));
-        }
-    }
-    out
-}
-
 impl<'a> Params<'a> {
     pub fn new(pairs: &'a [(String, String)]) -> Params<'a> {
-        Params { pairs }
+        Params {
+            form: Form::new(pairs),
+        }
     }
 
     /// The value of a parameter (the last one if repeated).
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.form.get(name)
     }
 
     /// A required parameter (`MissingParameter` otherwise, as EC2).
@@ -83,7 +64,8 @@ impl<'a> Params<'a> {
 
     /// `Name.1`, `Name.2`, ... in order.
     pub fn list(&self, name: &str) -> Vec<String> {
-        numbered(self.pairs, name)
+        self.form
+            .numbered(name)
             .into_values()
             .filter_map(|entries| {
                 entries
@@ -97,7 +79,7 @@ impl<'a> Params<'a> {
     /// `Filter.N.Name` and `Filter.N.Value.M`.
     pub fn filters(&self) -> Result<Vec<Filter>, Ec2Error> {
         let mut out = Vec::new();
-        for entries in numbered(self.pairs, "Filter").into_values() {
+        for entries in self.form.numbered("Filter").into_values() {
             let name = entries
                 .iter()
                 .find(|(tail, _)| *tail == "Name")
@@ -127,7 +109,7 @@ impl<'a> Params<'a> {
     /// `TagSpecification.N.ResourceType` and `TagSpecification.N.Tag.M.Key/Value`.
     pub fn tag_specifications(&self) -> Vec<TagSpecification> {
         let mut out = Vec::new();
-        for entries in numbered(self.pairs, "TagSpecification").into_values() {
+        for entries in self.form.numbered("TagSpecification").into_values() {
             let resource_type = entries
                 .iter()
                 .find(|(tail, _)| *tail == "ResourceType")
@@ -211,7 +193,7 @@ mod tests {
     use super::*;
 
     fn pairs(form: &str) -> Vec<(String, String)> {
-        crate::iam::parse_form(form.as_bytes())
+        crate::query::parse_form(form.as_bytes())
     }
 
     #[test]

@@ -3,61 +3,21 @@
 use palisade_network::{Tag, Vpc, VpcEndpoint};
 
 use super::NS;
-use crate::iam::escape;
+use crate::query::{Xml, escape};
 
-/// A small XML writer: elements with escaped text.
-#[derive(Default)]
-pub(super) struct Xml {
-    buf: String,
-}
-
-impl Xml {
-    pub fn open(&mut self, tag: &str) -> &mut Xml {
-        self.buf.push('<');
-        self.buf.push_str(tag);
-        self.buf.push('>');
-        self
+/// `<tagSet><item><key>…</key><value>…</value></item>…</tagSet>`, or `<tagSet/>`.
+fn tags<'x>(x: &'x mut Xml, tags: &[Tag]) -> &'x mut Xml {
+    if tags.is_empty() {
+        return x.empty("tagSet");
     }
-
-    pub fn close(&mut self, tag: &str) -> &mut Xml {
-        self.buf.push_str("</");
-        self.buf.push_str(tag);
-        self.buf.push('>');
-        self
+    x.open("tagSet");
+    for t in tags {
+        x.open("item")
+            .elem("key", &t.key)
+            .elem("value", &t.value)
+            .close("item");
     }
-
-    pub fn elem(&mut self, tag: &str, text: &str) -> &mut Xml {
-        self.open(tag);
-        self.buf.push_str(&escape(text));
-        self.close(tag)
-    }
-
-    /// `<tag/>`: an empty list.
-    pub fn empty(&mut self, tag: &str) -> &mut Xml {
-        self.buf.push('<');
-        self.buf.push_str(tag);
-        self.buf.push_str("/>");
-        self
-    }
-
-    /// `<tagSet><item><key>…</key><value>…</value></item>…</tagSet>`, or `<tagSet/>`.
-    pub fn tags(&mut self, tags: &[Tag]) -> &mut Xml {
-        if tags.is_empty() {
-            return self.empty("tagSet");
-        }
-        self.open("tagSet");
-        for t in tags {
-            self.open("item")
-                .elem("key", &t.key)
-                .elem("value", &t.value)
-                .close("item");
-        }
-        self.close("tagSet")
-    }
-
-    pub fn finish(self) -> String {
-        self.buf
-    }
+    x.close("tagSet")
 }
 
 /// `<{Action}Response xmlns="…"><requestId>…</requestId>{body}</{Action}Response>`.
@@ -114,8 +74,8 @@ pub(super) fn vpc(x: &mut Xml, v: &Vpc) {
         .empty("ipv6CidrBlockAssociationSet")
         .elem("dhcpOptionsId", "default")
         .elem("instanceTenancy", "default")
-        .elem("isDefault", if v.is_default { "true" } else { "false" })
-        .tags(&v.tags);
+        .elem("isDefault", if v.is_default { "true" } else { "false" });
+    tags(x, &v.tags);
 }
 
 /// EC2's timestamp form: `2026-11-30T00:12:24.000Z`.
@@ -163,7 +123,6 @@ pub(super) fn endpoint(x: &mut Xml, e: &VpcEndpoint, region: &str) {
         }
         x.close("dnsEntrySet");
     }
-    x.elem("creationTimestamp", &timestamp(e.created))
-        .tags(&e.tags)
-        .elem("ownerId", &e.owner_account);
+    x.elem("creationTimestamp", &timestamp(e.created));
+    tags(x, &e.tags).elem("ownerId", &e.owner_account);
 }

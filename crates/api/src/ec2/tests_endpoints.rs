@@ -39,7 +39,7 @@ async fn endpoints_are_created_described_modified_and_deleted() {
     let created = super::shapes::timestamp(stored.created);
     let endpoint_xml = format!(
         "<vpcEndpointId>{id}</vpcEndpointId><vpcEndpointType>Interface</vpcEndpointType><vpcId>{vpc}</vpcId><serviceName>com.amazonaws.us-east-1.dynamodb</serviceName><state>available</state><policyDocument>{}</policyDocument><routeTableIdSet/><subnetIdSet/><groupSet/><ipAddressType>ipv4</ipAddressType><dnsOptions><dnsRecordIpType>ipv4</dnsRecordIpType></dnsOptions><privateDnsEnabled>false</privateDnsEnabled><requesterManaged>false</requesterManaged><networkInterfaceIdSet/><dnsEntrySet><item><dnsName>127.0.0.1:9401</dnsName><hostedZoneId>palisade</hostedZoneId></item><item><dnsName>127.0.0.1:9402</dnsName><hostedZoneId>palisade</hostedZoneId></item></dnsEntrySet><creationTimestamp>{created}</creationTimestamp><tagSet><item><key>palisade:listen-addresses</key><value>127.0.0.1:9401,127.0.0.1:9402</value></item></tagSet><ownerId>{ACCT}</ownerId>",
-        crate::iam::escape(DEFAULT_ENDPOINT_POLICY)
+        crate::query::escape(DEFAULT_ENDPOINT_POLICY)
     );
     assert!(
         body.contains(&format!("<vpcEndpoint>{endpoint_xml}</vpcEndpoint>")),
@@ -111,7 +111,7 @@ async fn endpoints_are_created_described_modified_and_deleted() {
         .await;
     assert_eq!(
         text(&body, "policyDocument"),
-        Some(crate::iam::escape(ONLY_GET).as_str())
+        Some(crate::query::escape(ONLY_GET).as_str())
     );
     let (status, body) = h
         .ec2(&format!(

@@ -1,51 +1,14 @@
-//! Query-protocol input: `application/x-www-form-urlencoded` bodies (or query strings) of
-//! `Action=...&Version=...&Name=value&List.member.N=...` into typed parameters.
+//! IAM and STS parameters: the decoded form ([`Form`]) read as typed values, with IAM's
+//! validation messages; lists are `Name.member.N`.
 
 use palisade_directory::Tag;
 
 use super::QueryError;
-
-/// Decodes a form body: `&`-separated `name=value` pairs, `+` as space, `%XX` escapes.
-pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
-    body.split(|b| *b == b'&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &[u8]) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(s[i + 1]), hex(s[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::query::Form;
 
 /// The parameters of one request.
 pub struct Params<'a> {
-    pairs: &'a [(String, String)],
+    form: Form<'a>,
 }
 
 /// The lowerCamel member name AWS uses in validation messages (`UserName` -> `userName`).
@@ -59,16 +22,14 @@ pub(crate) fn field(name: &str) -> String {
 
 impl<'a> Params<'a> {
     pub fn new(pairs: &'a [(String, String)]) -> Params<'a> {
-        Params { pairs }
+        Params {
+            form: Form::new(pairs),
+        }
     }
 
     /// The value of a parameter (the last one if repeated).
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.form.get(name)
     }
 
     /// A required parameter.
@@ -110,44 +71,26 @@ impl<'a> Params<'a> {
     /// A list `Name.member.1`, `Name.member.2`, ... (by index order); with `suffix`
     /// (`.arn`, `.Key`) the member's field.
     pub fn list(&self, name: &str, suffix: &str) -> Vec<&'a str> {
-        let prefix = format!("{name}.member.");
-        let mut items: Vec<(u32, &'a str)> = self
-            .pairs
-            .iter()
-            .filter_map(|(k, v)| {
-                let rest = k.strip_prefix(&prefix)?;
-                let idx = rest.strip_suffix(suffix)?;
-                Some((idx.parse::<u32>().ok()?, v.as_str()))
-            })
-            .collect();
-        items.sort_by_key(|(i, _)| *i);
-        items.into_iter().map(|(_, v)| v).collect()
+        self.form.indexed(&format!("{name}.member"), suffix)
     }
 
-    /// `Tags.member.N.Key` / `Tags.member.N.Value` pairs.
+    /// `Tags.member.N.Key` / `Tags.member.N.Value` pairs, in N order.
     pub fn tags(&self, name: &str) -> Vec<Tag> {
-        let prefix = format!("{name}.member.");
-        let mut idx: Vec<u32> = self
-            .pairs
-            .iter()
-            .filter_map(|(k, _)| {
-                let rest = k.strip_prefix(&prefix)?;
-                let (i, _) = rest.split_once('.')?;
-                i.parse().ok()
-            })
-            .collect();
-        idx.sort_unstable();
-        idx.dedup();
-        idx.into_iter()
-            .map(|i| Tag {
-                key: self
-                    .get(&format!("{prefix}{i}.Key"))
-                    .unwrap_or_default()
-                    .to_owned(),
-                value: self
-                    .get(&format!("{prefix}{i}.Value"))
-                    .unwrap_or_default()
-                    .to_owned(),
+        let field = |entries: &[(&str, &str)], f: &str| {
+            entries
+                .iter()
+                .rev()
+                .find(|(tail, _)| *tail == f)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default()
+        };
+        self.form
+            .numbered(&format!("{name}.member"))
+            .into_values()
+            .filter(|entries| entries.iter().any(|(tail, _)| !tail.is_empty()))
+            .map(|entries| Tag {
+                key: field(&entries, "Key"),
+                value: field(&entries, "Value"),
             })
             .collect()
     }
@@ -194,6 +137,7 @@ pub fn paginate<T>(all: Vec<T>, p: &Params<'_>) -> Result<Page<T>, QueryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::parse_form;
 
     #[test]
     fn decodes_forms_and_lists() {

@@ -2,8 +2,8 @@
 //!
 //! The lead's pipeline authenticates the request (SigV4 against
 //! [`palisade_directory::Directory::lookup_access_key`]), decodes the form with
-//! [`parse_form`], authorizes with [`required_action`] and the policy engine, then calls
-//! [`handle`], which runs the operation on the directory and renders AWS's XML.
+//! [`crate::query::parse_form`], authorizes with [`required_action`] and the policy engine,
+//! then calls [`handle`], which runs the operation on the directory and renders AWS's XML.
 //! `sts:AssumeRole` is special: `Directory::assume_role` (called by [`handle`]) already
 //! evaluates the role's trust policy together with the caller's identity policies,
 //! boundary and session policies (same- and cross-account rules). The pipeline must not
@@ -29,8 +29,8 @@ mod tests_sts;
 
 use palisade_directory::{Caller, Directory, DirectoryError, ErrorCode, PrincipalKind};
 
-pub use form::{Params, parse_form};
-pub use xml::{escape, url_encode};
+pub use form::Params;
+pub use xml::url_encode;
 
 /// The IAM XML namespace.
 pub const IAM_NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -6,10 +6,10 @@ use palisade_iam::ContextValue;
 
 use super::form::{Params, paginate};
 use super::shapes;
-use super::xml::Xml;
 use super::{
     QueryError, RequiredAction, ops_policies, own_policy_arn, path_prefix, user_or_caller,
 };
+use crate::query::Xml;
 
 type Out = Result<Option<String>, QueryError>;
 

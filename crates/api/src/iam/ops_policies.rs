@@ -8,8 +8,9 @@ use palisade_iam::{
 
 use super::form::{Params, paginate};
 use super::shapes;
-use super::xml::{Xml, url_encode};
+use super::xml::url_encode;
 use super::{QueryError, own_policy_arn, path_prefix};
+use crate::query::Xml;
 
 type Out = Result<Option<String>, QueryError>;
 

@@ -3,8 +3,8 @@
 use palisade_directory::{AssumeRoleInput, Caller, Directory, IssuedSession, iso8601};
 
 use super::form::Params;
-use super::xml::Xml;
 use super::{QueryError, RequiredAction};
+use crate::query::Xml;
 
 type Out = Result<Option<String>, QueryError>;
 

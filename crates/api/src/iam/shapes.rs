@@ -4,7 +4,8 @@ use palisade_directory::{
     AccessKeyInfo, Group, ManagedPolicy, PolicyVersion, Role, Tag, User, iso8601,
 };
 
-use super::xml::{Xml, url_encode};
+use super::xml::url_encode;
+use crate::query::Xml;
 
 pub fn tags(x: &mut Xml, tags: &[Tag]) {
     x.open("Tags");

@@ -3,6 +3,7 @@
 use palisade_directory::{AdminKey, Caller, Directory, iso8601};
 
 use super::*;
+use crate::query::parse_form;
 
 pub(super) const ACCT: &str = "111122223333";
 const NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -1,22 +1,9 @@
-//! XML output of the Query protocol: an escaping writer and the response envelopes.
+//! IAM's and STS's XML: the response envelope, the error document and URL-encoded policies
+//! (elements are written with [`crate::query::Xml`]).
 
 use std::fmt::Write as _;
 
-/// Escapes text for element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::query::escape;
 
 /// Percent-encodes a policy document as IAM returns it (RFC 3986: all but `A-Za-z0-9-_.~`).
 pub fn url_encode(s: &str) -> String {
@@ -29,54 +16,6 @@ pub fn url_encode(s: &str) -> String {
         }
     }
     out
-}
-
-/// A small XML builder.
-#[derive(Default)]
-pub struct Xml {
-    buf: String,
-}
-
-impl Xml {
-    pub fn new() -> Xml {
-        Xml::default()
-    }
-
-    /// `<tag>`
-    pub fn open(&mut self, tag: &str) -> &mut Xml {
-        self.buf.push('<');
-        self.buf.push_str(tag);
-        self.buf.push('>');
-        self
-    }
-
-    /// `</tag>`
-    pub fn close(&mut self, tag: &str) -> &mut Xml {
-        self.buf.push_str("</");
-        self.buf.push_str(tag);
-        self.buf.push('>');
-        self
-    }
-
-    /// `<tag>text</tag>` with `text` escaped.
-    pub fn elem(&mut self, tag: &str, text: &str) -> &mut Xml {
-        self.open(tag);
-        self.buf.push_str(&escape(text));
-        self.close(tag)
-    }
-
-    /// An element only when the value is present.
-    pub fn opt(&mut self, tag: &str, text: Option<&str>) -> &mut Xml {
-        if let Some(t) = text {
-            self.elem(tag, t);
-        }
-        self
-    }
-
-    /// The XML built so far.
-    pub fn finish(self) -> String {
-        self.buf
-    }
 }
 
 /// `<XResponse xmlns=ns><XResult>result</XResult><ResponseMetadata>...</XResponse>`; an
@@ -119,18 +58,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_encodes() {
-        assert_eq!(escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
+    fn encodes_policies_and_errors() {
         assert_eq!(
             url_encode(r#"{"A": "b/c"}"#),
             "%7B%22A%22%3A%20%22b%2Fc%22%7D"
         );
-        let mut x = Xml::new();
-        x.open("User")
-            .elem("UserName", "a&b")
-            .opt("Path", None)
-            .close("User");
-        assert_eq!(x.finish(), "<User><UserName>a&amp;b</UserName></User>");
         assert_eq!(
             error("ns", true, "C", "Value 'a<b' at \"x\"", "r"),
             "<ErrorResponse xmlns=\"ns\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>C</Code>\n    <Message>Value 'a&lt;b' at \"x\"</Message>\n  </Error>\n  <RequestId>r</RequestId>\n</ErrorResponse>\n"

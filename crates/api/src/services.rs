@@ -7,11 +7,10 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 
 use crate::authn;
-use crate::authorizer::{IamAuthorizer, Origin};
 use crate::dynamodb::{Authorizer, Check};
 use crate::error::{ApiError, ErrorKind};
 use crate::iam::{QueryError, Service};
-use crate::{Api, Identity};
+use crate::{Api, Identity, query};
 
 /// The `X-Amz-Target` prefix of Organizations.
 const ORGANIZATIONS_PREFIX: &str = "AWSOrganizationsV20161128.";
@@ -174,25 +173,12 @@ impl Api {
         if let Some(required) =
             crate::iam::required_action(&identity.directory, &key.caller, service, &params)
         {
-            let origin = parts
-                .extensions
-                .get::<Origin>()
-                .cloned()
-                .unwrap_or_default();
+            let origin = query::origin(parts);
             let trust = (required.action == "sts:AssumeRole")
                 .then(|| trust_policy(&identity.directory, &required.resource))
                 .flatten();
-            let authz = IamAuthorizer {
-                directory: &identity.directory,
-                organizations: &identity.organizations,
-                network: &identity.network,
-                caller: &key.caller,
-                session_policies: &key.session_policies,
-                origin: &origin,
-                region: &self.config.region,
-                resource_policy: trust.as_ref(),
-                tables: None,
-            };
+            let mut authz = query::authorizer(identity, &key, &origin, &self.config.region);
+            authz.resource_policy = trust.as_ref();
             let mut check = Check::new(required.action, required.resource);
             check.keys = required.context;
             if let Err(e) = authz.authorize(&[check]) {
@@ -242,22 +228,8 @@ impl Api {
         })
         .collect();
         if !checks.is_empty() {
-            let origin = parts
-                .extensions
-                .get::<Origin>()
-                .cloned()
-                .unwrap_or_default();
-            let authz = IamAuthorizer {
-                directory: &identity.directory,
-                organizations: &identity.organizations,
-                network: &identity.network,
-                caller: &key.caller,
-                session_policies: &key.session_policies,
-                origin: &origin,
-                region: &self.config.region,
-                resource_policy: None,
-                tables: None,
-            };
+            let origin = query::origin(parts);
+            let authz = query::authorizer(identity, &key, &origin, &self.config.region);
             if let Err(e) = authz.authorize(&checks) {
                 return json11_error(&e);
             }

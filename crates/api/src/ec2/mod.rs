@@ -19,9 +19,8 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use palisade_network::NetworkError;
 
-use crate::authorizer::{IamAuthorizer, Origin};
 use crate::error::{ApiError, ErrorKind};
-use crate::{Api, Identity, authn};
+use crate::{Api, Identity, authn, query};
 
 /// The API version EC2 requests name in `Version=`.
 pub const VERSION: &str = "2016-11-15";
@@ -168,22 +167,8 @@ impl Api {
             Ok(k) => k,
             Err(e) => return error_response(&Ec2Error::from_api(&e), request_id),
         };
-        let origin = parts
-            .extensions
-            .get::<Origin>()
-            .cloned()
-            .unwrap_or_default();
-        let authz = IamAuthorizer {
-            directory: &identity.directory,
-            organizations: &identity.organizations,
-            network: &identity.network,
-            caller: &key.caller,
-            session_policies: &key.session_policies,
-            origin: &origin,
-            region,
-            resource_policy: None,
-            tables: None,
-        };
+        let origin = query::origin(parts);
+        let authz = query::authorizer(identity, &key, &origin, region);
         let ctx = ops::Ctx {
             network: &identity.network,
             authz: &authz,

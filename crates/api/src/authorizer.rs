@@ -106,39 +106,43 @@ pub struct IamAuthorizer<'a> {
 
 impl IamAuthorizer<'_> {
     /// The request context of one check: the caller's keys, the request's global keys, and the
-    /// operation's own keys.
-    fn context(&self, check: &Check) -> RequestContext {
-        let mut ctx = self.caller.request_context(&check.action, &check.resource);
-        ctx.insert("aws:RequestedRegion", self.region);
-        ctx.insert(
-            "aws:SecureTransport",
-            if self.origin.secure_transport {
-                "true"
-            } else {
-                "false"
-            },
+    /// operation's own keys. The caller's keys and the request-wide ones that do not depend on
+    /// the connection are built once per caller and second and shared.
+    fn context(&self, shared: &Shared<'_>, check: &Check) -> RequestContext {
+        let secure = if self.origin.secure_transport {
+            "true"
+        } else {
+            "false"
+        };
+        let base = self.directory.caller_context(
+            self.caller,
+            &[
+                ("aws:requestedregion", self.region),
+                ("aws:securetransport", secure),
+                ("aws:viaawsservice", "false"),
+                ("aws:principalisawsservice", "false"),
+            ],
         );
-        ctx.insert("aws:ViaAWSService", "false");
-        ctx.insert("aws:PrincipalIsAWSService", "false");
+        let mut ctx = RequestContext::with_base(base, &check.action, &check.resource);
         match &self.origin.vpc {
             Some(vpc) => {
-                ctx.insert("aws:SourceVpc", vpc.vpc_id.as_str());
-                ctx.insert("aws:SourceVpce", vpc.endpoint_id.as_str());
+                ctx.insert_static("aws:sourcevpc", vpc.vpc_id.as_str());
+                ctx.insert_static("aws:sourcevpce", vpc.endpoint_id.as_str());
                 if let Some(ip) = vpc.source_ip {
-                    ctx.insert("aws:VpcSourceIp", ip.to_string());
+                    ctx.insert_static("aws:vpcsourceip", ip.to_string());
                 }
             }
             None => {
                 if let Some(ip) = self.origin.source_ip {
-                    ctx.insert("aws:SourceIp", ip.to_string());
+                    ctx.insert_static("aws:sourceip", ip.to_string());
                 }
             }
         }
-        if let Some(org) = self.organizations.principal_org_id(&self.caller.account) {
-            ctx.insert("aws:PrincipalOrgID", org);
+        if let Some(org) = &shared.principal_org {
+            ctx.insert_static("aws:principalorgid", org.as_str());
         }
-        if let Some(path) = self.organizations.org_paths(&self.caller.account) {
-            ctx.insert("aws:PrincipalOrgPaths", vec![path]);
+        if let Some(path) = &shared.org_paths {
+            ctx.insert_static("aws:principalorgpaths", vec![path.clone()]);
         }
         for (k, v) in &check.resource_tags {
             ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
@@ -213,6 +217,10 @@ struct Shared<'p> {
     policies: Arc<palisade_directory::PrincipalPolicies>,
     scps: Option<palisade_organizations::PolicyChain>,
     principal_org: Option<String>,
+    /// `aws:PrincipalOrgPaths` of the caller.
+    org_paths: Option<String>,
+    /// Whether the caller's account is the management account of its organization.
+    principal_in_management_account: bool,
     endpoint_policies: EndpointPolicies<'p>,
 }
 
@@ -230,6 +238,10 @@ impl IamAuthorizer<'_> {
             policies: self.directory.principal_policies(&self.caller.entity),
             scps: self.organizations.scp_chain(&self.caller.account),
             principal_org: self.organizations.principal_org_id(&self.caller.account),
+            org_paths: self.organizations.org_paths(&self.caller.account),
+            principal_in_management_account: self
+                .organizations
+                .is_management_account(&self.caller.account),
             endpoint_policies: self.endpoint_policies(),
         }
     }
@@ -241,12 +253,10 @@ impl IamAuthorizer<'_> {
         check: &Check,
         which: ResourcePolicy<'_>,
     ) -> Result<(), String> {
-        let ctx = self.context(check);
-        let resource_account = ctx
-            .resource_account()
-            .unwrap_or(&self.caller.account)
-            .to_string();
-        let rcps = self.organizations.rcp_chain(&resource_account);
+        let ctx = self.context(shared, check);
+        let resource_account = ctx.resource_account().unwrap_or(&self.caller.account);
+        let same_account = resource_account == self.caller.account;
+        let rcps = self.organizations.rcp_chain(resource_account);
         let table_policy = match (&which, self.resource_policy, self.tables) {
             (ResourcePolicy::Current, None, Some((engine, cache))) => {
                 cache.table_policy(engine, &check.resource)
@@ -256,7 +266,7 @@ impl IamAuthorizer<'_> {
         // The account's root can always replace or delete a table's policy, so that no
         // policy locks a table away for good.
         let root_fixing_policy = self.caller.kind == PrincipalKind::Root
-            && self.caller.account == resource_account
+            && same_account
             && matches!(
                 check.action.as_ref(),
                 "dynamodb:PutResourcePolicy" | "dynamodb:DeleteResourcePolicy"
@@ -274,14 +284,16 @@ impl IamAuthorizer<'_> {
             endpoint_policies: shared.endpoint_policies.as_slice(),
             scps: shared.scps.as_deref().unwrap_or(&[]),
             rcps: rcps.as_deref().unwrap_or(&[]),
-            principal_in_management_account: self
-                .organizations
-                .is_management_account(&self.caller.account),
-            resource_in_management_account: self
-                .organizations
-                .is_management_account(&resource_account),
+            principal_in_management_account: shared.principal_in_management_account,
+            resource_in_management_account: if same_account {
+                shared.principal_in_management_account
+            } else {
+                self.organizations.is_management_account(resource_account)
+            },
             same_organization: shared.principal_org.is_some()
-                && shared.principal_org == self.organizations.principal_org_id(&resource_account),
+                && (same_account
+                    || shared.principal_org
+                        == self.organizations.principal_org_id(resource_account)),
         };
         let decision = set.evaluate(&ctx);
         if decision.is_allowed() {

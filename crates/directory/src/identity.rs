@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use palisade_iam::{CompiledPolicy, Principal, PrincipalType, RequestContext};
+use palisade_iam::{CompiledPolicy, ContextBase, Principal, PrincipalType, RequestContext};
 
 use crate::Directory;
 use crate::crypto::Secret;
@@ -110,29 +110,44 @@ impl Caller {
     /// `aws:EpochTime`. Network keys (`aws:SourceIp`, `aws:SecureTransport`, ...) are the
     /// caller's to add.
     pub fn request_context(&self, action: &str, resource: &str) -> RequestContext {
-        let mut ctx = RequestContext::new(self.iam_principal(), action, resource);
-        ctx.insert("aws:userid", self.user_id.as_str());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        RequestContext::with_base(Arc::new(self.context_base(now)), action, resource)
+    }
+
+    /// The keys of [`request_context`](Self::request_context) at `now` (Unix seconds), without
+    /// an action or resource: what every request of the caller in that second shares.
+    pub fn context_base(&self, now: i64) -> ContextBase {
+        let mut ctx = ContextBase::new(self.iam_principal());
+        ctx.insert_static("aws:userid", self.user_id.as_str());
         if let Some(u) = &self.username {
-            ctx.insert("aws:username", u.as_str());
+            ctx.insert_static("aws:username", u.as_str());
         }
         for t in &self.tags {
             ctx.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
         }
         if let Some(s) = &self.session {
             if let Some(si) = &s.source_identity {
-                ctx.insert("aws:SourceIdentity", si.as_str());
+                ctx.insert_static("aws:sourceidentity", si.as_str());
             }
-            ctx.insert("aws:TokenIssueTime", crate::model::iso8601(s.issued));
-            ctx.insert("aws:MultiFactorAuthPresent", "false");
+            ctx.insert_static("aws:tokenissuetime", crate::model::iso8601(s.issued));
+            ctx.insert_static("aws:multifactorauthpresent", "false");
         }
-        let now = time::OffsetDateTime::now_utc();
-        ctx.insert(
-            "aws:CurrentTime",
-            crate::model::iso8601(now.unix_timestamp()),
-        );
-        ctx.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        ctx.insert_static("aws:currenttime", crate::model::iso8601(now));
+        ctx.insert_static("aws:epochtime", now.to_string());
         ctx
     }
+}
+
+/// Most callers whose context bases are kept; the cache starts over beyond that.
+const CONTEXT_CACHE_LIMIT: usize = 4096;
+
+/// A caller's context base with what it was built from: valid while the caller, the second
+/// and the extra keys are the same.
+pub(crate) struct CachedBase {
+    caller: Caller,
+    second: i64,
+    extra: Vec<(&'static str, String)>,
+    base: Arc<ContextBase>,
 }
 
 /// What authentication needs to know about an access key.
@@ -345,6 +360,50 @@ impl Directory {
     /// The permissions boundary of a principal, if any (shares the cached compilation).
     pub fn permissions_boundary(&self, entity: &EntityRef) -> Option<CompiledPolicy> {
         self.principal_policies(entity).boundary.clone()
+    }
+
+    /// The caller's part of the request contexts of this second ([`Caller::context_base`]) with
+    /// the keys `extra` added in order (request-wide keys such as `aws:RequestedRegion`):
+    /// built once per caller, second and `extra`, then shared.
+    pub fn caller_context(
+        &self,
+        caller: &Caller,
+        extra: &[(&'static str, &str)],
+    ) -> Arc<ContextBase> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let same_extra = |cached: &[(&'static str, String)]| {
+            cached.len() == extra.len()
+                && cached
+                    .iter()
+                    .zip(extra)
+                    .all(|((ck, cv), (k, v))| ck == k && cv == v)
+        };
+        if let Some(c) = self.contexts.lock().get(caller.access_key_id.as_str())
+            && c.second == now
+            && c.caller == *caller
+            && same_extra(&c.extra)
+        {
+            return Arc::clone(&c.base);
+        }
+        let mut base = caller.context_base(now);
+        for (k, v) in extra {
+            base.insert_static(k, *v);
+        }
+        let base = Arc::new(base);
+        let mut cache = self.contexts.lock();
+        if cache.len() >= CONTEXT_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(
+            caller.access_key_id.clone(),
+            CachedBase {
+                caller: caller.clone(),
+                second: now,
+                extra: extra.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+                base: Arc::clone(&base),
+            },
+        );
+        base
     }
 
     /// The compiled session policies of a temporary key (empty = none).

@@ -61,6 +61,8 @@ pub struct Directory {
     cache: Mutex<HashMap<EntityRef, (u64, Arc<PrincipalPolicies>)>>,
     /// Bumped (under the state write lock) by every change that can alter policies.
     generation: AtomicU64,
+    /// The request-context bases of recent callers, by access key.
+    contexts: Mutex<HashMap<String, identity::CachedBase>>,
 }
 
 impl fmt::Debug for Directory {
@@ -100,6 +102,7 @@ impl Directory {
             writer: tokio::sync::Mutex::new(()),
             cache: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            contexts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -117,6 +120,7 @@ impl Directory {
             writer: tokio::sync::Mutex::new(()),
             cache: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            contexts: Mutex::new(HashMap::new()),
         }
     }
 

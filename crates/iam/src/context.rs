@@ -1,5 +1,8 @@
 //! The request being authorized: who, what, on which resource, and the condition keys.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use crate::glob::{Resolver, arn_colons, split_arn, split_at_colons};
 
 /// What kind of caller made the request (`aws:PrincipalType`).
@@ -175,10 +178,128 @@ impl From<Vec<String>> for ContextValue {
     }
 }
 
+/// One condition key: the hash of its lower-cased name, the name in ASCII lower case (borrowed
+/// for names given in lower case as literals) and the value.
+type Entry = (u64, Cow<'static, str>, ContextValue);
+
+/// The lower-cased name of `key`, borrowed when it already is.
+fn lower_static(key: &'static str) -> Cow<'static, str> {
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+/// Sets `key` in `keys` (in place when present, else appended).
+fn set(
+    keys: &mut Vec<Entry>,
+    hash: u64,
+    name: impl FnOnce() -> Cow<'static, str>,
+    key: &str,
+    value: ContextValue,
+) {
+    match find(keys, key, hash) {
+        Some(i) => keys[i].2 = value,
+        None => keys.push((hash, name(), value)),
+    }
+}
+
+fn find(keys: &[Entry], key: &str, hash: u64) -> Option<usize> {
+    keys.iter()
+        .position(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key))
+}
+
+/// The part of a request context that depends only on the caller (and what else its builder
+/// chose to put in): the principal and its keys. Built once and shared by many
+/// [`RequestContext`]s through an `Arc` ([`RequestContext::with_base`]).
+#[derive(Debug, Clone)]
+pub struct ContextBase {
+    principal: Principal,
+    /// Whether the principal is a service-linked role (computed once).
+    service_linked: bool,
+    keys: Vec<Entry>,
+}
+
+impl ContextBase {
+    /// The keys `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType` and (for users)
+    /// `aws:username`, (for root) `aws:userid` filled from the principal;
+    /// [`insert`](Self::insert) overrides them.
+    pub fn new(principal: Principal) -> ContextBase {
+        let mut base = ContextBase {
+            service_linked: principal.is_service_linked_role(),
+            keys: Vec::with_capacity(16),
+            principal,
+        };
+        let p = &base.principal;
+        let mut keys = Vec::with_capacity(16);
+        let mut put = |key: &'static str, value: &str| {
+            set(
+                &mut keys,
+                key_hash(key),
+                || lower_static(key),
+                key,
+                value.into(),
+            );
+        };
+        if p.kind != PrincipalType::Anonymous {
+            put("aws:principalarn", p.principal_arn());
+            put("aws:principaltype", p.kind.name());
+        } else {
+            put("aws:principaltype", "Anonymous");
+            put("aws:userid", "anonymous");
+        }
+        if let Some(acct) = &p.account {
+            put("aws:principalaccount", acct.as_str());
+            if p.kind == PrincipalType::Account {
+                put("aws:userid", acct.as_str());
+            }
+        }
+        if p.kind == PrincipalType::User
+            && let Some(name) = p.arn.rsplit('/').next()
+        {
+            put("aws:username", name);
+        }
+        base.keys = keys;
+        base
+    }
+
+    /// Sets a condition key (key names are case-insensitive).
+    pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
+        let hash = key_hash(key);
+        set(
+            &mut self.keys,
+            hash,
+            || key.to_ascii_lowercase().into(),
+            key,
+            value.into(),
+        );
+    }
+
+    /// [`insert`](Self::insert) for a key name known at compile time: a name given in lower
+    /// case is not copied.
+    pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
+        let hash = key_hash(key);
+        set(
+            &mut self.keys,
+            hash,
+            || lower_static(key),
+            key,
+            value.into(),
+        );
+    }
+
+    /// The caller.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// One request to authorize.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
-    principal: Principal,
+    /// The principal and the keys shared with other requests of the same caller.
+    base: Arc<ContextBase>,
     action: String,
     action_lower: String,
     service_len: usize,
@@ -186,10 +307,9 @@ pub struct RequestContext {
     resource_account: Option<String>,
     /// Byte offsets of the first five colons of the resource ARN, if it is ARN-shaped.
     resource_colons: Option<[usize; 5]>,
-    /// Whether the principal is a service-linked role (computed once).
-    service_linked: bool,
-    /// Keys stored in ASCII lower case with their [`key_hash`], in insertion order.
-    keys: Vec<(u64, Box<str>, ContextValue)>,
+    /// Keys of this request, stored in ASCII lower case with their [`key_hash`], in insertion
+    /// order; a key also in `base` overrides it.
+    keys: Vec<Entry>,
 }
 
 impl RequestContext {
@@ -201,42 +321,26 @@ impl RequestContext {
     /// `arn:aws:organizations::aws:policy/…/p-FullAWSAccess`) belong to no account: a request
     /// for them is never cross-account.
     pub fn new(principal: Principal, action: &str, resource: &str) -> RequestContext {
+        RequestContext::with_base(Arc::new(ContextBase::new(principal)), action, resource)
+    }
+
+    /// A request to perform `action` on `resource` by the principal of `base`, with its keys
+    /// (as [`new`](Self::new) with the base's principal, followed by the base's inserts).
+    pub fn with_base(base: Arc<ContextBase>, action: &str, resource: &str) -> RequestContext {
         let resource_account = split_arn(resource)
             .map(|p| p[4])
             .filter(|a| !a.is_empty() && *a != "aws")
             .map(str::to_owned);
-        let resource_colons = arn_colons(resource);
-        let mut ctx = RequestContext {
-            service_linked: principal.is_service_linked_role(),
-            resource_colons,
+        RequestContext {
+            base,
+            resource_colons: arn_colons(resource),
             action: action.to_owned(),
             action_lower: action.to_ascii_lowercase(),
             service_len: action.find(':').unwrap_or(action.len()),
             resource: resource.to_owned(),
             resource_account,
-            keys: Vec::with_capacity(16),
-            principal,
-        };
-        let p = ctx.principal.clone();
-        if p.kind != PrincipalType::Anonymous {
-            ctx.insert("aws:PrincipalArn", p.principal_arn());
-            ctx.insert("aws:PrincipalType", p.kind.name());
-        } else {
-            ctx.insert("aws:PrincipalType", "Anonymous");
-            ctx.insert("aws:userid", "anonymous");
+            keys: Vec::with_capacity(8),
         }
-        if let Some(acct) = &p.account {
-            ctx.insert("aws:PrincipalAccount", acct.as_str());
-            if p.kind == PrincipalType::Account {
-                ctx.insert("aws:userid", acct.as_str());
-            }
-        }
-        if p.kind == PrincipalType::User
-            && let Some(name) = p.arn.rsplit('/').next()
-        {
-            ctx.insert("aws:username", name);
-        }
-        ctx
     }
 
     /// Overrides the account that owns the resource (default: from the resource ARN).
@@ -247,43 +351,56 @@ impl RequestContext {
     /// Sets a condition key (key names are case-insensitive). An empty multi-value list is
     /// stored as given and treated as absent by the operators.
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        let value = value.into();
         let hash = key_hash(key);
-        match self.find(key, hash) {
-            Some(i) => self.keys[i].2 = value,
-            None => self
-                .keys
-                .push((hash, key.to_ascii_lowercase().into(), value)),
-        }
+        set(
+            &mut self.keys,
+            hash,
+            || key.to_ascii_lowercase().into(),
+            key,
+            value.into(),
+        );
+    }
+
+    /// [`insert`](Self::insert) for a key name known at compile time: a name given in lower
+    /// case is not copied.
+    pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
+        let hash = key_hash(key);
+        set(
+            &mut self.keys,
+            hash,
+            || lower_static(key),
+            key,
+            value.into(),
+        );
     }
 
     /// The value of a condition key (case-insensitive).
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.find(key, key_hash(key)).map(|i| &self.keys[i].2)
+        let hash = key_hash(key);
+        match find(&self.keys, key, hash) {
+            Some(i) => Some(&self.keys[i].2),
+            None => find(&self.base.keys, key, hash).map(|i| &self.base.keys[i].2),
+        }
     }
 
     /// The value of a key given in ASCII lower case with its [`key_hash`].
     pub(crate) fn get_hashed(&self, key_lower: &str, hash: u64) -> Option<&ContextValue> {
+        let exact = |(h, k, _): &&Entry| *h == hash && **k == *key_lower;
         self.keys
             .iter()
-            .find(|(h, k, _)| *h == hash && **k == *key_lower)
+            .find(exact)
+            .or_else(|| self.base.keys.iter().find(exact))
             .map(|(_, _, v)| v)
-    }
-
-    fn find(&self, key: &str, hash: u64) -> Option<usize> {
-        self.keys
-            .iter()
-            .position(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key))
     }
 
     /// Whether the principal is a service-linked role.
     pub(crate) fn is_service_linked_role(&self) -> bool {
-        self.service_linked
+        self.base.service_linked
     }
 
     /// The caller.
     pub fn principal(&self) -> &Principal {
-        &self.principal
+        &self.base.principal
     }
 
     /// The action as given.
@@ -319,16 +436,25 @@ impl RequestContext {
     /// Whether caller and resource are in the same account (true when the resource has no
     /// account, e.g. `*`).
     pub fn same_account(&self) -> bool {
-        match (&self.principal.account, &self.resource_account) {
+        match (&self.base.principal.account, &self.resource_account) {
             (Some(p), Some(r)) => p == r,
             (None, Some(_)) => false,
             (_, None) => true,
         }
     }
 
-    /// All keys (lower-cased names) and values.
+    /// All keys (lower-cased names) and values, in insertion order (the base's first).
     pub fn keys(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.keys.iter().map(|(_, k, v)| (k.as_ref(), v))
+        let base = self.base.keys.iter().map(|(h, k, v)| {
+            let v = find(&self.keys, k, *h).map_or(v, |i| &self.keys[i].2);
+            (k.as_ref(), v)
+        });
+        let own = self
+            .keys
+            .iter()
+            .filter(|(h, k, _)| find(&self.base.keys, k, *h).is_none())
+            .map(|(_, k, v)| (k.as_ref(), v));
+        base.chain(own)
     }
 }
 
@@ -386,6 +512,31 @@ mod tests {
         assert_eq!(c.get("aws:USERNAME"), Some(&ContextValue::from("bob")));
         assert_eq!(c.resource_account(), Some("111122223333"));
         assert!(c.same_account());
+    }
+
+    #[test]
+    fn request_keys_override_the_shared_base_in_place() {
+        let p = Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap();
+        let mut base = ContextBase::new(p);
+        base.insert_static("aws:SourceVpc", "vpc-1");
+        base.insert_static("aws:requestedregion", "us-east-1");
+        let base = Arc::new(base);
+        let mut c = RequestContext::with_base(Arc::clone(&base), "dynamodb:GetItem", "*");
+        c.insert("AWS:RequestedRegion", "eu-west-1");
+        c.insert_static("dynamodb:LeadingKeys", vec!["k".to_owned()]);
+        let region = ContextValue::from("eu-west-1");
+        assert_eq!(c.get("aws:requestedregion"), Some(&region));
+        assert_eq!(c.get("aws:sourcevpc"), Some(&ContextValue::from("vpc-1")));
+        let keys: Vec<_> = c.keys().collect();
+        let n = keys.len();
+        assert_eq!(keys[n - 3], ("aws:sourcevpc", &ContextValue::from("vpc-1")));
+        assert_eq!(keys[n - 2], ("aws:requestedregion", &region));
+        assert_eq!(keys[n - 1].0, "dynamodb:leadingkeys");
+        let other = RequestContext::with_base(base, "dynamodb:GetItem", "*");
+        assert_eq!(
+            other.get("aws:RequestedRegion"),
+            Some(&ContextValue::from("us-east-1"))
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ mod scenario;
 mod validate;
 
 pub use compile::{CompiledPolicy, Grant};
-pub use context::{ContextValue, Principal, PrincipalError, PrincipalType, RequestContext};
+pub use context::{
+    ContextBase, ContextValue, Principal, PrincipalError, PrincipalType, RequestContext,
+};
 pub use decision::{Deciding, Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::{OwnedPolicySet, PolicySet};
 pub use findings::{Finding, Findings, PolicyError, Severity};

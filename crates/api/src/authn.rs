@@ -53,11 +53,13 @@ pub fn authenticate_within(
     service: &str,
     max_skew: time::Duration,
 ) -> Result<KeyIdentity, ApiError> {
-    let headers: Vec<(&str, &str)> = parts
-        .headers
-        .iter()
-        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
-        .collect();
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len());
+    headers.extend(
+        parts
+            .headers
+            .iter()
+            .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))),
+    );
     let req = RequestParts {
         method: parts.method.as_str(),
         path: parts.uri.path(),

@@ -263,7 +263,7 @@ impl Directory {
                 session_token: None,
                 expires: None,
                 caller: user_caller(u, akid, None),
-                session_policies: Arc::from(Vec::new()),
+                session_policies: no_session_policies(),
             });
         }
         let s = st.sessions.get(akid)?;
@@ -413,8 +413,14 @@ impl Directory {
             .sessions
             .get(akid)
             .map(|s| Arc::clone(&s.policies))
-            .unwrap_or_else(|| Arc::from(Vec::new()))
+            .unwrap_or_else(no_session_policies)
     }
+}
+
+/// The session policies of a long-term key: none (one shared allocation).
+fn no_session_policies() -> Arc<[CompiledPolicy]> {
+    static NONE: std::sync::OnceLock<Arc<[CompiledPolicy]>> = std::sync::OnceLock::new();
+    Arc::clone(NONE.get_or_init(|| Arc::from(Vec::new())))
 }
 
 pub(crate) fn user_caller(u: &crate::User, akid: &str, session: Option<SessionInfo>) -> Caller {

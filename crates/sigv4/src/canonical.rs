@@ -1,5 +1,7 @@
 //! Canonical request and string-to-sign construction, and SigV4 timestamps.
 
+use std::borrow::Cow;
+
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
@@ -25,10 +27,22 @@ pub(crate) fn header_values<'a>(
 }
 
 /// The values of header `name` joined with `,` (as a proxy would fold them), if present.
-pub(crate) fn header_joined(headers: &[(&str, &str)], name: &str) -> Option<String> {
-    let mut values = header_values(headers, name).peekable();
-    values.peek()?;
-    Some(values.map(str::trim).collect::<Vec<_>>().join(","))
+/// Borrowed when the header appears once (the usual case).
+pub(crate) fn header_joined<'a>(
+    headers: &'a [(&'a str, &'a str)],
+    name: &'a str,
+) -> Option<Cow<'a, str>> {
+    let mut values = header_values(headers, name);
+    let first = values.next()?.trim();
+    let Some(second) = values.next() else {
+        return Some(Cow::Borrowed(first));
+    };
+    let mut joined = format!("{first},{}", second.trim());
+    for v in values {
+        joined.push(',');
+        joined.push_str(v.trim());
+    }
+    Some(Cow::Owned(joined))
 }
 
 /// Canonical form of one header value: trimmed, inner whitespace runs (including folded line

@@ -1,6 +1,8 @@
 //! Step one of verification: extracting the signature components from the Authorization header or
 //! the presigned query string, with DynamoDB's checks in DynamoDB's order.
 
+use std::borrow::Cow;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::canonical::{ALGORITHM, TERMINATOR, format_amz_date, header_joined, parse_amz_date};
@@ -20,42 +22,77 @@ pub enum AuthLocation {
 }
 
 /// The credential scope `date/region/service/terminator` as sent by the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CredentialScope {
-    date: String,
-    region: String,
-    service: String,
-    terminator: String,
+    /// `date/region/service/terminator`.
+    text: String,
+    /// Byte offsets of the three slashes in `text`.
+    slashes: [usize; 3],
+}
+
+impl std::fmt::Debug for CredentialScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialScope")
+            .field("date", &self.date())
+            .field("region", &self.region())
+            .field("service", &self.service())
+            .field("terminator", &self.terminator())
+            .finish()
+    }
 }
 
 impl CredentialScope {
     /// `YYYYMMDD`.
     #[must_use]
     pub fn date(&self) -> &str {
-        &self.date
+        self.text.get(..self.slashes[0]).unwrap_or_default()
     }
     /// The region, e.g. `us-east-1`.
     #[must_use]
     pub fn region(&self) -> &str {
-        &self.region
+        self.text
+            .get(self.slashes[0] + 1..self.slashes[1])
+            .unwrap_or_default()
     }
     /// The service, e.g. `dynamodb`.
     #[must_use]
     pub fn service(&self) -> &str {
-        &self.service
+        self.text
+            .get(self.slashes[1] + 1..self.slashes[2])
+            .unwrap_or_default()
     }
     /// The terminator, normally `aws4_request`.
     #[must_use]
     pub fn terminator(&self) -> &str {
-        &self.terminator
+        self.text.get(self.slashes[2] + 1..).unwrap_or_default()
     }
     /// The scope string used in the string to sign.
     #[must_use]
     pub fn as_scope_string(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.date, self.region, self.service, self.terminator
-        )
+        self.text.clone()
+    }
+
+    /// The scope string used in the string to sign, borrowed.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The scope of four parts (which contain no `/`).
+    fn new(date: &str, region: &str, service: &str, terminator: &str) -> CredentialScope {
+        let first = date.len();
+        let second = first + 1 + region.len();
+        let third = second + 1 + service.len();
+        let mut text = String::with_capacity(third + 1 + terminator.len());
+        for (i, part) in [date, region, service, terminator].into_iter().enumerate() {
+            if i > 0 {
+                text.push('/');
+            }
+            text.push_str(part);
+        }
+        CredentialScope {
+            text,
+            slashes: [first, second, third],
+        }
     }
 }
 
@@ -180,29 +217,31 @@ impl ParsedSignature {
     fn check_scope(&self, expected: &Expectations<'_>) -> Result<(), AuthError> {
         let s = &self.scope;
         let mut problems: Vec<String> = Vec::new();
-        if s.region != expected.region {
+        if s.region() != expected.region {
             problems.push(format!(
                 "Credential should be scoped to a valid region, not '{}'.",
-                s.region
+                s.region()
             ));
         }
-        if s.service != expected.service {
+        if s.service() != expected.service {
             problems.push(format!(
                 "Credential should be scoped to correct service: '{}'.",
                 expected.service
             ));
         }
-        if s.terminator != TERMINATOR {
+        if s.terminator() != TERMINATOR {
             problems.push(format!(
                 "Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{}'.",
-                s.terminator
+                s.terminator()
             ));
         }
         let request_day = self.amz_date.get(..8).unwrap_or("");
-        if s.date != request_day {
+        if s.date() != request_day {
             problems.push(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{}'.",
-                s.date, request_day, self.amz_date
+                s.date(),
+                request_day,
+                self.amz_date
             ));
         }
         if problems.is_empty() {
@@ -233,19 +272,22 @@ fn query_value<'a>(params: &'a [crate::encode::QueryParam], name: &str) -> Optio
         .map(|p| p.value.as_str())
 }
 
-/// The raw components before the common checks.
-struct Components {
+/// The raw components before the common checks, borrowed from the request where possible.
+struct Components<'a> {
     location: AuthLocation,
-    algorithm: String,
-    credential: String,
-    signed_headers: String,
-    signature: String,
-    date: String,
-    security_token: Option<String>,
-    expires: Option<String>,
+    algorithm: &'a str,
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+    date: Cow<'a, str>,
+    security_token: Option<Cow<'a, str>>,
+    expires: Option<&'a str>,
 }
 
-fn header_components(auth: &str, req: &RequestParts<'_>) -> Result<Components, AuthError> {
+fn header_components<'a>(
+    auth: &'a str,
+    req: &RequestParts<'a>,
+) -> Result<Components<'a>, AuthError> {
     let trimmed = auth.trim_start();
     let (scheme, rest) = trimmed
         .split_once(|c: char| c.is_ascii_whitespace())
@@ -267,7 +309,7 @@ fn header_components(auth: &str, req: &RequestParts<'_>) -> Result<Components, A
             _ => continue,
         };
         if slot.is_none() && !v.is_empty() {
-            *slot = Some(v.to_owned());
+            *slot = Some(v);
         }
     }
     let date = header_joined(req.headers, "x-amz-date")
@@ -297,7 +339,7 @@ fn header_components(auth: &str, req: &RequestParts<'_>) -> Result<Components, A
     }
     Ok(Components {
         location: AuthLocation::Header,
-        algorithm: scheme.to_owned(),
+        algorithm: scheme,
         credential: credential.unwrap_or_default(),
         signed_headers: signed_headers.unwrap_or_default(),
         signature: signature.unwrap_or_default(),
@@ -307,7 +349,7 @@ fn header_components(auth: &str, req: &RequestParts<'_>) -> Result<Components, A
     })
 }
 
-fn query_components(params: &[crate::encode::QueryParam]) -> Result<Components, AuthError> {
+fn query_components(params: &[crate::encode::QueryParam]) -> Result<Components<'_>, AuthError> {
     let mut msg = String::new();
     for name in [
         "X-Amz-Algorithm",
@@ -326,22 +368,22 @@ fn query_components(params: &[crate::encode::QueryParam]) -> Result<Components, 
         msg.push_str("Re-examine the query-string parameters.");
         return Err(AuthError::IncompleteSignature { message: msg });
     }
-    let get = |n: &str| query_value(params, n).unwrap_or_default().to_owned();
+    let get = |n: &str| query_value(params, n).unwrap_or_default();
     Ok(Components {
         location: AuthLocation::Query,
         algorithm: get("X-Amz-Algorithm"),
         credential: get("X-Amz-Credential"),
         signed_headers: get("X-Amz-SignedHeaders"),
         signature: get("X-Amz-Signature"),
-        date: get("X-Amz-Date"),
+        date: Cow::Borrowed(get("X-Amz-Date")),
         security_token: params
             .iter()
             .find(|p| p.name == "X-Amz-Security-Token")
-            .map(|p| p.value.clone()),
+            .map(|p| Cow::Borrowed(p.value.as_str())),
         expires: params
             .iter()
             .find(|p| p.name == "X-Amz-Expires")
-            .map(|p| p.value.clone()),
+            .map(|p| p.value.as_str()),
     })
 }
 
@@ -377,14 +419,14 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
     let params = parse_query(req.query);
     let auth_header = header_joined(req.headers, "authorization").filter(|a| !a.trim().is_empty());
     let query_auth = query_value(&params, "X-Amz-Algorithm").is_some();
-    let c = match (auth_header, query_auth) {
+    let c = match (auth_header.as_deref(), query_auth) {
         (Some(_), true) => return Err(AuthError::BothAuthenticationForms),
         (None, false) => return Err(AuthError::MissingAuthenticationToken),
-        (Some(auth), false) => header_components(&auth, req)?,
+        (Some(auth), false) => header_components(auth, req)?,
         (None, true) => query_components(&params)?,
     };
     let timestamp = parse_amz_date(&c.date).ok_or_else(|| AuthError::MalformedDate {
-        date: c.date.clone(),
+        date: c.date.to_string(),
     })?;
 
     let signed_headers: Vec<String> = c.signed_headers.split(';').map(str::to_owned).collect();
@@ -397,14 +439,14 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
         Some(AuthError::HostNotSigned)
     } else if c.algorithm != ALGORITHM {
         Some(AuthError::UnsupportedAlgorithm {
-            algorithm: c.algorithm.clone(),
+            algorithm: c.algorithm.to_owned(),
         })
     } else if parts.len() != 5 {
         Some(AuthError::MalformedCredential {
-            credential: c.credential.clone(),
+            credential: c.credential.to_owned(),
         })
     } else {
-        match c.expires.as_deref().map(parse_expires) {
+        match c.expires.map(parse_expires) {
             Some(Err(e)) => Some(e),
             Some(Ok(d)) => {
                 expires = Some(d);
@@ -413,21 +455,16 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
             None => None,
         }
     };
-    let part = |i: usize| parts.get(i).copied().unwrap_or_default().to_owned();
+    let part = |i: usize| parts.get(i).copied().unwrap_or_default();
     Ok(ParsedSignature {
         location: c.location,
-        access_key_id: part(0),
-        scope: CredentialScope {
-            date: part(1),
-            region: part(2),
-            service: part(3),
-            terminator: part(4),
-        },
+        access_key_id: part(0).to_owned(),
+        scope: CredentialScope::new(part(1), part(2), part(3), part(4)),
         timestamp,
-        amz_date: c.date,
+        amz_date: c.date.into_owned(),
         signed_headers,
-        signature: c.signature,
-        security_token: c.security_token,
+        signature: c.signature.to_owned(),
+        security_token: c.security_token.map(Cow::into_owned),
         expires,
         deferred,
     })

@@ -44,11 +44,11 @@ pub fn verify(
     );
     let payload_hash = sha256_hex(body);
     let signed: Vec<&str> = parsed.signed_headers.iter().map(String::as_str).collect();
-    let scope_string = scope.as_scope_string();
+    let scope_string = scope.as_str();
     let candidate = |exclude: &[&str]| {
         let query = canonical_query(req.query, exclude);
         let creq = canonical_request(req, &signed, &query, &payload_hash, PathMode::Normalized);
-        let sts = string_to_sign(&parsed.amz_date, &scope_string, &creq);
+        let sts = string_to_sign(&parsed.amz_date, scope_string, &creq);
         signature_hex(&key, &sts)
     };
     let provided = parsed.signature.as_bytes();

@@ -59,15 +59,18 @@ impl PolicyCache {
             return None;
         }
         let (prefix, rest) = resource.split_once(":table/")?;
-        let name = rest.split('/').next()?;
-        let table_arn = format!("{prefix}:table/{name}");
+        // The resource is the table's ARN itself unless it names an index or a stream.
+        let table_arn: std::borrow::Cow<'_, str> = match rest.split_once('/') {
+            Some((name, _)) => format!("{prefix}:table/{name}").into(),
+            None => resource.into(),
+        };
         let table = engine.table_by_arn(&table_arn).ok()?;
         let text = table.resource_policy.as_deref()?;
         let revision = table
             .policy_revision
             .clone()
             .unwrap_or_else(|| palisade_engine::policy_revision(text));
-        let key = (revision, table_arn.clone());
+        let key = (revision, table_arn.clone().into_owned());
         let mut cache = self.compiled.lock().ok()?;
         if let Some(p) = cache.get(&key) {
             return Some(Arc::clone(p));

@@ -246,7 +246,11 @@ fn ec2(url: &str, args: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_production_table_is_private_to_its_vpc() {
     let hosts = net::Hosts::create();
-    println!("perimeter mode: {}", hosts.mode());
+    // Written past the test harness's output capture, so every run shows which mode ran.
+    {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "perimeter mode: {}", hosts.mode());
+    }
     let plan = hosts.plan();
 
     let dir = tempfile::tempdir().unwrap();

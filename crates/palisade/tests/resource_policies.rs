@@ -4,10 +4,7 @@
 
 mod common;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::TestServer;
 use serde_json::json;
 
@@ -40,27 +37,7 @@ async fn a_resource_policy_grants_another_account() {
     std::fs::write(&file, spec.to_string()).unwrap();
     let server = TestServer::start_with(&["--bootstrap", file.to_str().unwrap()]);
     let admin = server.sdk_client();
-    admin
-        .create_table()
-        .table_name("shared")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    common::create_pk_table(&admin, "shared").await.unwrap();
     admin
         .put_item()
         .table_name("shared")
@@ -239,24 +216,7 @@ async fn what_a_table_policy_may_contain() {
         "{refused}"
     );
     // The same refusal at CreateTable, which then creates nothing.
-    let created = admin
-        .create_table()
-        .table_name("public")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    let created = common::pk_table_request(&admin, "public")
         .resource_policy(public.replace("table/shared", "table/public"))
         .send()
         .await

@@ -642,6 +642,18 @@ pub fn client_for(url: &str, id: &str, secret: &str) -> aws_sdk_dynamodb::Client
 /// Creates an on-demand table with a string `pk` hash key; a failure comes back as
 /// `"<ErrorCode>: <message>"`.
 pub async fn create_pk_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), String> {
+    pk_table_request(client, name)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| error_text(&e.into_service_error()))
+}
+
+/// The CreateTable request of [`create_pk_table`] (string key `pk`, on demand), to add to.
+pub fn pk_table_request(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
@@ -661,10 +673,6 @@ pub async fn create_pk_table(client: &aws_sdk_dynamodb::Client, name: &str) -> R
         .attribute_definitions(def)
         .key_schema(key)
         .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| error_text(&e.into_service_error()))
 }
 
 /// `"<ErrorCode>: <message>"` of a service error.

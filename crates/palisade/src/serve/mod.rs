@@ -8,6 +8,7 @@ pub mod listeners;
 mod network;
 pub mod proxy;
 pub mod tls;
+mod unwind;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -363,19 +364,24 @@ async fn answer(
             return response;
         }
     };
-    // What the error answer needs if the handler panics.
-    let mut framing = http::HeaderMap::new();
-    for name in [http::header::CONTENT_TYPE, http::header::ORIGIN] {
-        if let Some(value) = parts.headers.get(&name) {
-            framing.insert(name, value.clone());
-        }
-    }
+    // What the error answer needs if the handler panics (header values are shared, not copied).
+    let content_type = parts.headers.get(http::header::CONTENT_TYPE).cloned();
+    let cors_origin = parts.headers.get(http::header::ORIGIN).cloned();
     let request = http::Request::from_parts(parts, bytes);
-    let handler = Arc::clone(&api);
-    match tokio::spawn(async move { handler.handle(request).await }).await {
+    match unwind::CatchPanic::new(api.handle(request)).await {
         Ok(response) => response.map(Full::new),
-        Err(error) => {
-            tracing::error!(%error, "request handler failed");
+        Err(payload) => {
+            let error = unwind::panic_message(&*payload);
+            tracing::error!(%error, "request handler panicked");
+            let mut framing = http::HeaderMap::new();
+            for (name, value) in [
+                (http::header::CONTENT_TYPE, content_type),
+                (http::header::ORIGIN, cors_origin),
+            ] {
+                if let Some(value) = value {
+                    framing.insert(name, value);
+                }
+            }
             api.internal_error(&framing).map(Full::new)
         }
     }

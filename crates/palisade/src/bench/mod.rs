@@ -292,6 +292,7 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
                     args.connections,
                     limits,
                     "ceiling",
+                    None,
                 )
                 .await,
             );
@@ -313,6 +314,7 @@ fn run_inner(args: BenchArgs) -> Result<u64, String> {
                 args.connections,
                 limits,
                 workload.name(),
+                child.as_ref().map(ChildServer::pid),
             )
             .await;
             report.workloads.push(outcome);

@@ -55,6 +55,12 @@ fn outcome_json(outcome: &Outcome, ceiling_rate: Option<f64>) -> Value {
         "ceiling_fraction": ceiling_rate
             .filter(|c| *c > 0.0)
             .map(|c| (rate / c * 1000.0).round() / 1000.0),
+        "server_cpu_us_per_request": outcome
+            .server_cpu_us_per_request()
+            .map(|us| (us * 10.0).round() / 10.0),
+        "server_cpu_busy": outcome
+            .server_cpu_busy()
+            .map(|b| (b * 1000.0).round() / 1000.0),
     })
 }
 
@@ -127,8 +133,17 @@ impl Report {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{:<9} {:>9} {:>7} {:>10} {:>10} {:>10} {:>10} {:>8}",
-            "workload", "requests", "errors", "ops/s", "p50", "p99", "max", "ceiling"
+            "{:<9} {:>9} {:>7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8}",
+            "workload",
+            "requests",
+            "errors",
+            "ops/s",
+            "p50",
+            "p99",
+            "max",
+            "ceiling",
+            "server CPU",
+            "busy"
         );
         let ceiling_rate = self.ceiling_rate();
         let rows = self.ceiling.iter().map(|c| ("ceiling", c, None)).chain(
@@ -142,9 +157,15 @@ impl Report {
                 .filter(|c| *c > 0.0)
                 .map(|c| format!("{:.0} %", rate / c * 100.0))
                 .unwrap_or_else(|| "-".to_owned());
+            let cpu = outcome
+                .server_cpu_us_per_request()
+                .map_or_else(|| "-".to_owned(), |us| format!("{us:.1} µs/op"));
+            let busy = outcome
+                .server_cpu_busy()
+                .map_or_else(|| "-".to_owned(), |b| format!("{:.0} %", b * 100.0));
             let _ = writeln!(
                 out,
-                "{:<9} {:>9} {:>7} {:>10.0} {:>10} {:>10} {:>10} {:>8}",
+                "{:<9} {:>9} {:>7} {:>10.0} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8}",
                 name,
                 outcome.ok + outcome.error_count(),
                 outcome.error_count(),
@@ -153,6 +174,8 @@ impl Report {
                 latency(outcome.latency.quantile(0.99)),
                 latency(outcome.latency.max()),
                 fraction,
+                cpu,
+                busy,
             );
         }
         for outcome in self.workloads.iter().chain(self.ceiling.as_ref()) {

@@ -39,6 +39,9 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Latencies of the successful requests.
     pub latency: Histogram,
+    /// CPU time the server used during the measurement, when the benchmark started the server
+    /// (it reads the process's counters; another endpoint's are out of reach).
+    pub server_cpu: Option<Duration>,
 }
 
 impl Outcome {
@@ -55,6 +58,23 @@ impl Outcome {
             0.0
         }
     }
+
+    /// Server CPU time per request, in microseconds: how much of a core each request costs,
+    /// which other work on the machine disturbs far less than throughput.
+    pub fn server_cpu_us_per_request(&self) -> Option<f64> {
+        let requests = self.ok + self.error_count();
+        self.server_cpu
+            .filter(|_| requests > 0)
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / requests as f64)
+    }
+
+    /// The fraction of one CPU the server kept busy during the measurement.
+    pub fn server_cpu_busy(&self) -> Option<f64> {
+        let secs = self.elapsed.as_secs_f64();
+        self.server_cpu
+            .filter(|_| secs > 0.0)
+            .map(|cpu| cpu.as_secs_f64() / secs)
+    }
 }
 
 /// Shared between the connections of one run.
@@ -65,7 +85,8 @@ struct Shared {
     answered: AtomicU64,
 }
 
-/// Runs `workload` against `endpoint` over `connections` connections.
+/// Runs `workload` against `endpoint` over `connections` connections. With `server_pid`, the
+/// server's CPU time over the measured part is recorded too.
 pub async fn run(
     endpoint: &Endpoint,
     shape: &Arc<Shape>,
@@ -73,6 +94,7 @@ pub async fn run(
     connections: usize,
     limits: Limits,
     progress_label: &str,
+    server_pid: Option<u32>,
 ) -> Outcome {
     let shared = Arc::new(Shared {
         claimed: AtomicU64::new(0),
@@ -104,6 +126,13 @@ pub async fn run(
         tasks.push(tokio::spawn(worker.run()));
     }
 
+    // The server's CPU counter when the measurement starts (after the warm-up).
+    let cpu_at_start = server_pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            super::server::process_cpu_time(pid)
+        })
+    });
     let progress = Progress::new(progress_label, measure_from, limits);
     let mut outcome = Outcome {
         workload,
@@ -112,6 +141,7 @@ pub async fn run(
         examples: BTreeMap::new(),
         elapsed: Duration::ZERO,
         latency: Histogram::default(),
+        server_cpu: None,
     };
     let mut last_answer = measure_from;
     let mut joined = collect_as_finished(tasks);
@@ -144,6 +174,12 @@ pub async fn run(
     }
     progress.finish();
     outcome.elapsed = last_answer.saturating_duration_since(measure_from);
+    if let (Some(pid), Some(start)) = (server_pid, cpu_at_start) {
+        let end = super::server::process_cpu_time(pid);
+        if let (Ok(Some(start)), Some(end)) = (start.await, end) {
+            outcome.server_cpu = Some(end.saturating_sub(start));
+        }
+    }
     outcome
 }
 

@@ -3,7 +3,9 @@
 //! bytes as sent, and the session token of temporary credentials is checked. The body is not
 //! parsed before this step succeeds.
 
-use palisade_directory::{Directory, KeyIdentity, now};
+use std::sync::Arc;
+
+use palisade_directory::{Directory, KeyIdentity};
 use palisade_sigv4::{AuthError, Expectations, RequestParts, SigningKeyCache};
 use subtle::ConstantTimeEq;
 
@@ -31,7 +33,7 @@ pub fn auth_error(e: &AuthError) -> ApiError {
 
 /// Authenticates a request for `service` (`dynamodb`, `iam`, `sts`, `organizations`) in
 /// `region`, with DynamoDB's clock-skew window. `raw_body` is the payload as sent (what SigV4
-/// hashes).
+/// hashes). The identity is shared with every other request signed with the same key.
 pub fn authenticate(
     directory: &Directory,
     cache: &SigningKeyCache,
@@ -39,7 +41,7 @@ pub fn authenticate(
     raw_body: &[u8],
     region: &str,
     service: &str,
-) -> Result<KeyIdentity, ApiError> {
+) -> Result<Arc<KeyIdentity>, ApiError> {
     authenticate_within(directory, cache, parts, raw_body, region, service, MAX_SKEW)
 }
 
@@ -52,7 +54,7 @@ pub fn authenticate_within(
     region: &str,
     service: &str,
     max_skew: time::Duration,
-) -> Result<KeyIdentity, ApiError> {
+) -> Result<Arc<KeyIdentity>, ApiError> {
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len());
     headers.extend(
         parts
@@ -75,7 +77,7 @@ pub fn authenticate_within(
     };
     parsed.check(&expected).map_err(|e| auth_error(&e))?;
     let identity = directory
-        .lookup_access_key(parsed.access_key_id())
+        .lookup_access_key_shared(parsed.access_key_id())
         .ok_or_else(|| auth_error(&AuthError::UnrecognizedClient))?;
     palisade_sigv4::verify(
         &parsed,
@@ -97,7 +99,7 @@ pub fn authenticate_within(
             return Err(auth_error(&AuthError::InvalidSecurityToken));
         }
     }
-    if identity.is_expired(now()) {
+    if identity.is_expired(expected.now.unix_timestamp()) {
         return Err(auth_error(&AuthError::ExpiredToken));
     }
     Ok(identity)

@@ -51,6 +51,9 @@ pub(crate) struct State {
     pub accounts: HashMap<String, Account>,
     pub keys: HashMap<String, KeyEntry>,
     pub sessions: HashMap<String, SessionEntry>,
+    /// The identities of access keys looked up since the last change ([`State::apply`]
+    /// empties it).
+    pub identities: crate::identity::IdentityCache,
 }
 
 impl State {
@@ -85,6 +88,7 @@ impl State {
     }
 
     pub fn apply(&mut self, c: Change) {
+        self.identities.clear();
         match c {
             Change::User(acct, key, v) => {
                 let map = &mut self.accounts.entry(acct).or_default().users;

@@ -1,13 +1,10 @@
-//! Canonical request and string-to-sign construction, and SigV4 timestamps.
+//! Canonical request and string-to-sign construction.
 
 use std::borrow::Cow;
 
-use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
-
 use crate::RequestParts;
-use crate::encode::{PathMode, canonical_uri};
-use crate::key::sha256_hex;
+use crate::encode::{PathMode, write_canonical_uri};
+use crate::key::HexDigest;
 
 /// The only algorithm SigV4 verification supports.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -71,90 +68,92 @@ pub fn canonical_request(
     mode: PathMode,
 ) -> String {
     let mut out = String::with_capacity(256);
+    let parts = CanonicalParts {
+        canonical_query,
+        payload_hash,
+        mode,
+    };
+    write_canonical_request(&mut out, req, signed_headers.iter().copied(), &parts);
+    out
+}
+
+/// The parts of a canonical request that do not come from [`RequestParts`].
+pub(crate) struct CanonicalParts<'a> {
+    /// From [`crate::canonical_query`].
+    pub(crate) canonical_query: &'a str,
+    /// Lower-case hex SHA-256 of the body.
+    pub(crate) payload_hash: &'a str,
+    /// How the path is canonicalised.
+    pub(crate) mode: PathMode,
+}
+
+/// Appends the canonical request to `out` (see [`canonical_request`]); `signed_headers` is
+/// walked twice (header lines, then the signed-header list).
+pub(crate) fn write_canonical_request<'h>(
+    out: &mut String,
+    req: &RequestParts<'_>,
+    signed_headers: impl Iterator<Item = &'h str> + Clone,
+    parts: &CanonicalParts<'_>,
+) {
     out.push_str(req.method);
     out.push('\n');
-    out.push_str(&canonical_uri(req.path, mode));
+    write_canonical_uri(req.path, parts.mode, out);
     out.push('\n');
-    out.push_str(canonical_query);
+    out.push_str(parts.canonical_query);
     out.push('\n');
-    for name in signed_headers {
-        out.push_str(&name.to_ascii_lowercase());
+    for name in signed_headers.clone() {
+        out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
         out.push(':');
         for (i, value) in header_values(req.headers, name).enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            canonical_value(value, &mut out);
+            canonical_value(value, out);
         }
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed_headers.join(";"));
+    for (i, name) in signed_headers.enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
-    out.push_str(payload_hash);
-    out
+    out.push_str(parts.payload_hash);
 }
 
 /// Builds the string to sign: algorithm, `amz_date`, `scope`, hex SHA-256 of the canonical request.
 #[must_use]
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut out = String::new();
+    write_string_to_sign(&mut out, amz_date, scope, canonical_request.as_bytes());
+    out
 }
 
-/// Parses `YYYYMMDDTHHMMSSZ` strictly (ISO 8601 basic format, UTC).
-#[must_use]
-pub fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
-    let b = text.as_bytes();
-    let shape_ok = b.len() == 16
-        && b[8] == b'T'
-        && b[15] == b'Z'
-        && b[..8].iter().all(u8::is_ascii_digit)
-        && b[9..15].iter().all(u8::is_ascii_digit);
-    if !shape_ok {
-        return None;
+/// Appends the string to sign of [`string_to_sign`] to `out`.
+pub(crate) fn write_string_to_sign(
+    out: &mut String,
+    amz_date: &str,
+    scope: &str,
+    canonical_request: &[u8],
+) {
+    let hash = HexDigest::sha256(canonical_request);
+    out.reserve(ALGORITHM.len() + amz_date.len() + scope.len() + hash.as_str().len() + 3);
+    for (i, part) in [ALGORITHM, amz_date, scope, hash.as_str()]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(part);
     }
-    let fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
-    PrimitiveDateTime::parse(text, fmt)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
-}
-
-/// Formats a time as `YYYYMMDDTHHMMSSZ` (converted to UTC).
-#[must_use]
-pub fn format_amz_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amz_date_round_trips_and_rejects_other_shapes() {
-        let t = parse_amz_date("20150830T123600Z").unwrap();
-        assert_eq!(format_amz_date(t), "20150830T123600Z");
-        for bad in [
-            "2015-08-30T12:36:00Z",
-            "20150830T123600",
-            "20151330T123600Z",
-            "Sun, 30 Aug 2015 12:36:00 GMT",
-            "+0150830T123600Z",
-        ] {
-            assert!(parse_amz_date(bad).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn header_values_are_trimmed_collapsed_and_joined() {

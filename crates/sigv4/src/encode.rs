@@ -93,16 +93,23 @@ fn normalize_path(path: &str) -> String {
 #[must_use]
 pub fn canonical_uri(path: &str, mode: PathMode) -> String {
     let mut out = String::with_capacity(path.len() + 8);
+    write_canonical_uri(path, mode, &mut out);
+    out
+}
+
+/// Appends the canonical URI of `path` to `out` (see [`canonical_uri`]).
+pub(crate) fn write_canonical_uri(path: &str, mode: PathMode, out: &mut String) {
     match mode {
-        PathMode::Normalized => uri_encode(normalize_path(path).as_bytes(), true, &mut out),
+        // The root path (every DynamoDB request) is its own normal, encoded form.
+        PathMode::Normalized if path == "/" => out.push('/'),
+        PathMode::Normalized => uri_encode(normalize_path(path).as_bytes(), true, out),
         PathMode::Unnormalized => {
             if !path.starts_with('/') {
                 out.push('/');
             }
-            uri_encode(path.as_bytes(), true, &mut out);
+            uri_encode(path.as_bytes(), true, out);
         }
     }
-    out
 }
 
 /// One decoded query parameter.

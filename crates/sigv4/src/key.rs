@@ -1,6 +1,7 @@
 //! Signing-key derivation and a bounded cache of derived keys.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
@@ -20,10 +21,42 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// A 32-byte digest in lower-case hex, on the stack.
+pub(crate) struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    /// Lower-case hex of `bytes`.
+    pub(crate) fn new(bytes: &[u8; 32]) -> HexDigest {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        HexDigest(out)
+    }
+
+    /// Lower-case hex SHA-256 of `data`.
+    pub(crate) fn sha256(data: &[u8]) -> HexDigest {
+        HexDigest::new(&Sha256::digest(data).into())
+    }
+
+    /// The hex text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The hex text as bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Lower-case hex SHA-256 of `data`.
 #[must_use]
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    HexDigest::sha256(data).as_str().to_owned()
 }
 
 /// Derives the SigV4 signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service),
@@ -42,7 +75,14 @@ pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str)
 /// Lower-case hex HMAC-SHA256 signature of `string_to_sign` under `signing_key`.
 #[must_use]
 pub fn signature_hex(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    signature_digest(signing_key, string_to_sign.as_bytes())
+        .as_str()
+        .to_owned()
+}
+
+/// [`signature_hex`] on the stack.
+pub(crate) fn signature_digest(signing_key: &[u8; 32], string_to_sign: &[u8]) -> HexDigest {
+    HexDigest::new(&hmac_sha256(signing_key, string_to_sign))
 }
 
 /// Default number of cached signing keys.
@@ -61,8 +101,41 @@ pub struct SigningKeyCache {
 
 #[derive(Default)]
 struct CacheInner {
-    map: HashMap<[u8; 32], [u8; 32]>,
-    order: VecDeque<[u8; 32]>,
+    map: HashMap<CacheId, [u8; 32], BuildHasherDefault<CacheIdHasher>>,
+    order: VecDeque<CacheId>,
+}
+
+/// A cache key: the SHA-256 digest of the key's parameters ([`cache_id`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct CacheId([u8; 32]);
+
+impl Hash for CacheId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
+    }
+}
+
+/// Hashes a [`CacheId`] by its first eight bytes: they are already uniformly distributed (part
+/// of a SHA-256 digest), so running SipHash over them again would only cost time.
+#[derive(Default)]
+struct CacheIdHasher(u64);
+
+impl Hasher for CacheIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
 }
 
 impl std::fmt::Debug for SigningKeyCache {
@@ -80,19 +153,13 @@ impl Default for SigningKeyCache {
     }
 }
 
-fn cache_id(
-    access_key_id: &str,
-    secret: &str,
-    date: &str,
-    region: &str,
-    service: &str,
-) -> [u8; 32] {
+fn cache_id(access_key_id: &str, secret: &str, date: &str, region: &str, service: &str) -> CacheId {
     let mut h = Sha256::new();
     for part in [access_key_id, secret, date, region, service] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().into()
+    CacheId(h.finalize().into())
 }
 
 impl SigningKeyCache {

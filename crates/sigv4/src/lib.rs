@@ -57,6 +57,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod canonical;
+mod date;
 mod encode;
 mod error;
 mod key;
@@ -64,9 +65,8 @@ mod parse;
 mod sign;
 mod verify;
 
-pub use canonical::{
-    ALGORITHM, TERMINATOR, canonical_request, format_amz_date, parse_amz_date, string_to_sign,
-};
+pub use canonical::{ALGORITHM, TERMINATOR, canonical_request, string_to_sign};
+pub use date::{format_amz_date, parse_amz_date};
 pub use encode::{PathMode, canonical_query, canonical_uri, encode_query_component};
 pub use error::AuthError;
 pub use key::{

@@ -2,10 +2,12 @@
 //! the presigned query string, with DynamoDB's checks in DynamoDB's order.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::canonical::{ALGORITHM, TERMINATOR, format_amz_date, header_joined, parse_amz_date};
+use crate::canonical::{ALGORITHM, TERMINATOR, header_joined};
+use crate::date::{format_amz_date, parse_amz_date};
 use crate::encode::parse_query;
 use crate::{AuthError, Expectations, RequestParts};
 
@@ -22,13 +24,21 @@ pub enum AuthLocation {
 }
 
 /// The credential scope `date/region/service/terminator` as sent by the client.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct CredentialScope {
-    /// `date/region/service/terminator`.
+    /// `access-key-id/date/region/service/terminator`: the access key id shares the allocation.
     text: String,
-    /// Byte offsets of the three slashes in `text`.
-    slashes: [usize; 3],
+    /// Byte offsets of the four slashes in `text`.
+    slashes: [usize; 4],
 }
+
+impl PartialEq for CredentialScope {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CredentialScope {}
 
 impl std::fmt::Debug for CredentialScope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,54 +55,99 @@ impl CredentialScope {
     /// `YYYYMMDD`.
     #[must_use]
     pub fn date(&self) -> &str {
-        self.text.get(..self.slashes[0]).unwrap_or_default()
+        self.part(0)
     }
     /// The region, e.g. `us-east-1`.
     #[must_use]
     pub fn region(&self) -> &str {
-        self.text
-            .get(self.slashes[0] + 1..self.slashes[1])
-            .unwrap_or_default()
+        self.part(1)
     }
     /// The service, e.g. `dynamodb`.
     #[must_use]
     pub fn service(&self) -> &str {
-        self.text
-            .get(self.slashes[1] + 1..self.slashes[2])
-            .unwrap_or_default()
+        self.part(2)
     }
     /// The terminator, normally `aws4_request`.
     #[must_use]
     pub fn terminator(&self) -> &str {
-        self.text.get(self.slashes[2] + 1..).unwrap_or_default()
+        self.part(3)
     }
     /// The scope string used in the string to sign.
     #[must_use]
     pub fn as_scope_string(&self) -> String {
-        self.text.clone()
+        self.as_str().to_owned()
     }
 
     /// The scope string used in the string to sign, borrowed.
     pub(crate) fn as_str(&self) -> &str {
-        &self.text
+        self.text.get(self.slashes[0] + 1..).unwrap_or_default()
     }
 
-    /// The scope of four parts (which contain no `/`).
-    fn new(date: &str, region: &str, service: &str, terminator: &str) -> CredentialScope {
-        let first = date.len();
-        let second = first + 1 + region.len();
-        let third = second + 1 + service.len();
-        let mut text = String::with_capacity(third + 1 + terminator.len());
-        for (i, part) in [date, region, service, terminator].into_iter().enumerate() {
-            if i > 0 {
+    /// The access key id stored in front of the scope.
+    fn access_key_id(&self) -> &str {
+        self.text.get(..self.slashes[0]).unwrap_or_default()
+    }
+
+    /// Scope part `i` (0 = date ... 3 = terminator).
+    fn part(&self, i: usize) -> &str {
+        let start = self.slashes[i] + 1;
+        let end = self.slashes.get(i + 1).copied().unwrap_or(self.text.len());
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The access key id and the scope of four parts (none of the five contains `/`).
+    fn new(parts: [&str; 5]) -> CredentialScope {
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        let mut slashes = [0; 4];
+        for (i, part) in parts.into_iter().enumerate() {
+            if let Some(slot) = i.checked_sub(1).and_then(|j| slashes.get_mut(j)) {
+                *slot = text.len();
                 text.push('/');
             }
             text.push_str(part);
         }
-        CredentialScope {
-            text,
-            slashes: [first, second, third],
+        CredentialScope { text, slashes }
+    }
+}
+
+/// The request's texts that a parsed signature keeps, in one allocation: the date, the
+/// signature, the signed-header list as sent (`;`-separated) and the security token.
+#[derive(Clone)]
+struct Texts {
+    buf: String,
+    /// Where the signature, the signed-header list and the token start in `buf`.
+    starts: [usize; 3],
+    has_token: bool,
+}
+
+impl Texts {
+    fn new(date: &str, signature: &str, signed_headers: &str, token: Option<&str>) -> Texts {
+        let token_text = token.unwrap_or_default();
+        let parts = [date, signature, signed_headers, token_text];
+        let mut buf = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut starts = [0; 3];
+        for (i, part) in parts.into_iter().enumerate() {
+            if let Some(slot) = i.checked_sub(1).and_then(|j| starts.get_mut(j)) {
+                *slot = buf.len();
+            }
+            buf.push_str(part);
         }
+        Texts {
+            buf,
+            starts,
+            has_token: token.is_some(),
+        }
+    }
+
+    /// Text `i`: 0 date, 1 signature, 2 signed headers, 3 token.
+    fn get(&self, i: usize) -> &str {
+        let start = i
+            .checked_sub(1)
+            .and_then(|j| self.starts.get(j))
+            .copied()
+            .unwrap_or(0);
+        let end = self.starts.get(i).copied().unwrap_or(self.buf.len());
+        self.buf.get(start..end).unwrap_or_default()
     }
 }
 
@@ -102,13 +157,14 @@ impl CredentialScope {
 #[derive(Clone)]
 pub struct ParsedSignature {
     pub(crate) location: AuthLocation,
-    pub(crate) access_key_id: String,
-    pub(crate) scope: CredentialScope,
+    /// The access key id and the credential scope.
+    scope: CredentialScope,
     pub(crate) timestamp: OffsetDateTime,
-    pub(crate) amz_date: String,
-    pub(crate) signed_headers: Vec<String>,
-    pub(crate) signature: String,
-    pub(crate) security_token: Option<String>,
+    /// The date, signature, signed headers and token.
+    texts: Texts,
+    /// The signed header names as owned strings, made on the first call of
+    /// [`ParsedSignature::signed_headers`] (verification does not need them).
+    signed_header_list: OnceLock<Vec<String>>,
     pub(crate) expires: Option<Duration>,
     /// The first failure of the checks DynamoDB performs after the clock-skew check (Host signed,
     /// algorithm, credential shape, expiry value); reported by [`ParsedSignature::check`] after the
@@ -120,14 +176,14 @@ impl std::fmt::Debug for ParsedSignature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParsedSignature")
             .field("location", &self.location)
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &self.access_key_id())
             .field("scope", &self.scope)
-            .field("amz_date", &self.amz_date)
-            .field("signed_headers", &self.signed_headers)
-            .field("signature", &self.signature)
+            .field("amz_date", &self.amz_date())
+            .field("signed_headers", &self.signed_headers())
+            .field("signature", &self.signature())
             .field(
                 "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
+                &self.security_token().map(|_| "<redacted>"),
             )
             .field("expires", &self.expires)
             .field("deferred", &self.deferred)
@@ -139,13 +195,13 @@ impl ParsedSignature {
     /// The access key id (first element of the credential).
     #[must_use]
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        self.scope.access_key_id()
     }
     /// The `X-Amz-Security-Token` (header, or query parameter for a presigned URL), verbatim. The
     /// caller must validate it against the access key (UnrecognizedClient / ExpiredToken).
     #[must_use]
     pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref()
+        self.texts.has_token.then(|| self.texts.get(3))
     }
     /// The credential scope.
     #[must_use]
@@ -165,7 +221,23 @@ impl ParsedSignature {
     /// The signed header names as listed by the client.
     #[must_use]
     pub fn signed_headers(&self) -> &[String] {
-        &self.signed_headers
+        self.signed_header_list
+            .get_or_init(|| self.signed_header_names().map(str::to_owned).collect())
+    }
+
+    /// The signed header names as listed by the client, borrowed.
+    pub(crate) fn signed_header_names(&self) -> std::str::Split<'_, char> {
+        self.texts.get(2).split(';')
+    }
+
+    /// The request date as sent (`X-Amz-Date` or `Date`).
+    pub(crate) fn amz_date(&self) -> &str {
+        self.texts.get(0)
+    }
+
+    /// The signature as sent.
+    pub(crate) fn signature(&self) -> &str {
+        self.texts.get(1)
     }
     /// `X-Amz-Expires` of a presigned URL.
     #[must_use]
@@ -194,7 +266,7 @@ impl ParsedSignature {
         let latest = now.saturating_add(skew);
         if self.timestamp > latest {
             return Err(AuthError::SignatureNotYetCurrent {
-                request: self.amz_date.clone(),
+                request: self.amz_date().to_owned(),
                 latest: format_amz_date(latest),
                 now: format_amz_date(now),
                 window: window_text(skew),
@@ -205,7 +277,7 @@ impl ParsedSignature {
         let earliest = now.saturating_sub(window);
         if self.timestamp < earliest {
             return Err(AuthError::SignatureExpired {
-                request: self.amz_date.clone(),
+                request: self.amz_date().to_owned(),
                 earliest: format_amz_date(earliest),
                 now: format_amz_date(now),
                 window: window_text(window),
@@ -235,13 +307,13 @@ impl ParsedSignature {
                 s.terminator()
             ));
         }
-        let request_day = self.amz_date.get(..8).unwrap_or("");
+        let request_day = self.amz_date().get(..8).unwrap_or("");
         if s.date() != request_day {
             problems.push(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{}'.",
                 s.date(),
                 request_day,
-                self.amz_date
+                self.amz_date()
             ));
         }
         if problems.is_empty() {
@@ -289,16 +361,20 @@ fn header_components<'a>(
     req: &RequestParts<'a>,
 ) -> Result<Components<'a>, AuthError> {
     let trimmed = auth.trim_start();
-    let (scheme, rest) = trimmed
-        .split_once(|c: char| c.is_ascii_whitespace())
-        .unwrap_or((trimmed, ""));
+    let (scheme, rest) = match trimmed.bytes().position(|b| b.is_ascii_whitespace()) {
+        Some(at) => (
+            trimmed.get(..at).unwrap_or_default(),
+            trimmed.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (trimmed, ""),
+    };
     if !scheme.starts_with("AWS4-") {
         return Err(AuthError::MissingAuthenticationToken);
     }
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
-    for part in rest.split(|c: char| c == ',' || c.is_ascii_whitespace()) {
+    for part in split_ascii(rest, |b| b == b',' || b.is_ascii_whitespace()) {
         let Some((k, v)) = part.split_once('=') else {
             continue;
         };
@@ -346,6 +422,23 @@ fn header_components<'a>(
         date: date.unwrap_or_default(),
         security_token: header_joined(req.headers, "x-amz-security-token"),
         expires: None,
+    })
+}
+
+/// The pieces of `text` between bytes matching `is_separator` (ASCII separators only, so every
+/// piece is valid UTF-8), like `str::split` with a predicate but without decoding characters.
+fn split_ascii(text: &str, is_separator: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let ends = text
+        .bytes()
+        .enumerate()
+        .filter(move |(_, b)| is_separator(*b))
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()));
+    ends.map(move |end| {
+        let piece = text.get(start..end).unwrap_or_default();
+        start = end + 1;
+        piece
     })
 }
 
@@ -429,11 +522,11 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
         date: c.date.to_string(),
     })?;
 
-    let signed_headers: Vec<String> = c.signed_headers.split(';').map(str::to_owned).collect();
-    let parts: Vec<&str> = c.credential.split('/').collect();
-    let host_signed = signed_headers
-        .iter()
+    let host_signed = c
+        .signed_headers
+        .split(';')
         .any(|h| h.eq_ignore_ascii_case("host") || h == ":authority");
+    let credential_parts = c.credential.bytes().filter(|&b| b == b'/').count() + 1;
     let mut expires = None;
     let deferred = if !host_signed {
         Some(AuthError::HostNotSigned)
@@ -441,7 +534,7 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
         Some(AuthError::UnsupportedAlgorithm {
             algorithm: c.algorithm.to_owned(),
         })
-    } else if parts.len() != 5 {
+    } else if credential_parts != 5 {
         Some(AuthError::MalformedCredential {
             credential: c.credential.to_owned(),
         })
@@ -455,17 +548,71 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
             None => None,
         }
     };
-    let part = |i: usize| parts.get(i).copied().unwrap_or_default();
+    let mut pieces = c.credential.split('/');
+    let parts: [&str; 5] = std::array::from_fn(|_| pieces.next().unwrap_or_default());
     Ok(ParsedSignature {
         location: c.location,
-        access_key_id: part(0).to_owned(),
-        scope: CredentialScope::new(part(1), part(2), part(3), part(4)),
+        scope: CredentialScope::new(parts),
         timestamp,
-        amz_date: c.date.into_owned(),
-        signed_headers,
-        signature: c.signature.to_owned(),
-        security_token: c.security_token.map(Cow::into_owned),
+        texts: Texts::new(
+            &c.date,
+            c.signature,
+            c.signed_headers,
+            c.security_token.as_deref(),
+        ),
+        signed_header_list: OnceLock::new(),
         expires,
         deferred,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_ascii_matches_str_split() {
+        let sep = |c: char| c == ',' || c.is_ascii_whitespace();
+        for text in [
+            "",
+            "a",
+            ",",
+            "Credential=a/b, SignedHeaders=host;x,Signature=ff",
+            "  a,,b  ",
+            "é,ü b",
+        ] {
+            let ours: Vec<&str> = split_ascii(text, |b| sep(char::from(b))).collect();
+            let std: Vec<&str> = text.split(sep).collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn credential_scope_keeps_the_key_id_in_front() {
+        let scope = CredentialScope::new(["AKID", "20150830", "us-east-1", "iam", "aws4_request"]);
+        assert_eq!(scope.access_key_id(), "AKID");
+        assert_eq!(scope.date(), "20150830");
+        assert_eq!(scope.region(), "us-east-1");
+        assert_eq!(scope.service(), "iam");
+        assert_eq!(scope.terminator(), "aws4_request");
+        assert_eq!(scope.as_str(), "20150830/us-east-1/iam/aws4_request");
+        let other = CredentialScope::new(["OTHER", "20150830", "us-east-1", "iam", "aws4_request"]);
+        assert_eq!(scope, other);
+        let empty = CredentialScope::new(["", "", "", "", ""]);
+        assert_eq!(empty.as_str(), "///");
+        assert_eq!(empty.terminator(), "");
+    }
+
+    #[test]
+    fn texts_share_one_buffer() {
+        let t = Texts::new("20150830T123600Z", "abc", "host;x-amz-date", Some("tok"));
+        assert_eq!(
+            [t.get(0), t.get(1), t.get(2), t.get(3)],
+            ["20150830T123600Z", "abc", "host;x-amz-date", "tok"]
+        );
+        assert!(t.has_token);
+        let t = Texts::new("d", "", "", None);
+        assert_eq!([t.get(0), t.get(1), t.get(2), t.get(3)], ["d", "", "", ""]);
+        assert!(!t.has_token);
+    }
 }

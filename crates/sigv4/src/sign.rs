@@ -3,7 +3,8 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::RequestParts;
-use crate::canonical::{ALGORITHM, TERMINATOR, canonical_request, format_amz_date, string_to_sign};
+use crate::canonical::{ALGORITHM, TERMINATOR, canonical_request, string_to_sign};
+use crate::date::format_amz_date;
 use crate::encode::{PathMode, canonical_query, encode_query_component};
 use crate::key::{derive_signing_key, sha256_hex, signature_hex};
 

@@ -2,9 +2,9 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::canonical::{canonical_request, string_to_sign};
+use crate::canonical::{CanonicalParts, write_canonical_request, write_string_to_sign};
 use crate::encode::{PathMode, canonical_query};
-use crate::key::{SigningKeyCache, sha256_hex, signature_hex};
+use crate::key::{HexDigest, SigningKeyCache, signature_digest};
 use crate::parse::{AuthLocation, ParsedSignature};
 use crate::{AuthError, Expectations, RequestParts};
 
@@ -42,21 +42,30 @@ pub fn verify(
         scope.region(),
         scope.service(),
     );
-    let payload_hash = sha256_hex(body);
-    let signed: Vec<&str> = parsed.signed_headers.iter().map(String::as_str).collect();
+    let payload_hash = HexDigest::sha256(body);
     let scope_string = scope.as_str();
-    let candidate = |exclude: &[&str]| {
+    // One buffer for the canonical request, then the string to sign, of every candidate.
+    let mut creq = String::with_capacity(512);
+    let mut sts = String::with_capacity(160);
+    let mut candidate = |exclude: &[&str]| {
         let query = canonical_query(req.query, exclude);
-        let creq = canonical_request(req, &signed, &query, &payload_hash, PathMode::Normalized);
-        let sts = string_to_sign(&parsed.amz_date, scope_string, &creq);
-        signature_hex(&key, &sts)
+        let parts = CanonicalParts {
+            canonical_query: &query,
+            payload_hash: payload_hash.as_str(),
+            mode: PathMode::Normalized,
+        };
+        creq.clear();
+        write_canonical_request(&mut creq, req, parsed.signed_header_names(), &parts);
+        sts.clear();
+        write_string_to_sign(&mut sts, parsed.amz_date(), scope_string, creq.as_bytes());
+        signature_digest(&key, sts.as_bytes())
     };
-    let provided = parsed.signature.as_bytes();
+    let provided = parsed.signature().as_bytes();
     let matches = match parsed.location {
         AuthLocation::Header => candidate(&[]).as_bytes().ct_eq(provided),
         AuthLocation::Query => {
             let with_token = candidate(&[SIGNATURE_PARAM]).as_bytes().ct_eq(provided);
-            if parsed.security_token.is_some() {
+            if parsed.security_token().is_some() {
                 let without = candidate(&[SIGNATURE_PARAM, TOKEN_PARAM])
                     .as_bytes()
                     .ct_eq(provided);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use palisade_model::Item;
-use palisade_storage::{ReadView, WriteTxn};
+use palisade_storage::{Bytes, ReadView, WriteTxn};
 
 use crate::capacity::Consumed;
 use crate::error::{EngineError, Result};
@@ -62,11 +62,17 @@ pub(crate) fn read_item(
     table: &TableMeta,
     key: &Item,
 ) -> Result<Option<Item>> {
-    let k = keys::item_key(table, key)?;
-    match view.get(&k)? {
+    match read_stored(view, table, key)? {
         Some(b) => Ok(Some(codec::decode_item(&b)?)),
         None => Ok(None),
     }
+}
+
+/// Reads the stored form of the item with key attributes `key`, shared with the storage
+/// backend where it allows (no copy of the value).
+fn read_stored(view: &dyn ReadView, table: &TableMeta, key: &Item) -> Result<Option<Bytes>> {
+    let k = keys::item_key(table, key)?;
+    Ok(view.get_shared(&k)?)
 }
 
 /// Stores a change: the item, every index entry it adds, moves or removes, and the statistics.
@@ -344,5 +350,30 @@ impl Engine {
         let mut consumed = Consumed::default();
         consumed.add_table_read(item.as_ref().map_or(0, item_size), consistent);
         Ok((item, consumed))
+    }
+
+    /// GetItem for a caller that writes the item out rather than looking into it: the item in
+    /// its stored form, shared with the storage backend, to be written with
+    /// [`write_stored_item_json`](crate::write_stored_item_json) or decoded with
+    /// [`codec::decode_item`]. Checks, errors and capacity are those of
+    /// [`get_item`](Engine::get_item).
+    pub fn get_item_stored(
+        &self,
+        account: &str,
+        table: &str,
+        key: &Item,
+        consistent: bool,
+    ) -> Result<(Option<Bytes>, Consumed)> {
+        let table = self.table(account, table)?;
+        validate::check_key(&table, key)?;
+        let snap = self.storage.snapshot()?;
+        let stored = read_stored(&*snap, &table, key)?;
+        let size = match &stored {
+            Some(b) => crate::codec_json::stored_item_size(b)?,
+            None => 0,
+        };
+        let mut consumed = Consumed::default();
+        consumed.add_table_read(size, consistent);
+        Ok((stored, consumed))
     }
 }

@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use palisade_model::{AttributeValue, Item};
-use palisade_storage::keyenc;
+use palisade_storage::{Bytes, keyenc};
 
 use crate::capacity::{Consumed, read_units};
 use crate::error::{EngineError, Result};
@@ -83,9 +83,10 @@ pub struct ReadOutput {
     pub consumed: Consumed,
     /// The index read, if any, for capacity reporting.
     pub index: Option<String>,
-    /// The items in their stored form, in order, when [`ReadInput::stored`] asked for it and
-    /// no filter or projection applied; `items` is then empty.
-    pub stored: Vec<Vec<u8>>,
+    /// The items in their stored form (shared with the storage backend, not copied), in
+    /// order, when [`ReadInput::stored`] asked for it and no filter or projection applied;
+    /// `items` is then empty.
+    pub stored: Vec<Bytes>,
 }
 
 /// Appends the DynamoDB JSON of an item of [`ReadOutput::stored`] to `out`.
@@ -297,7 +298,7 @@ impl Engine {
             && input.segment.is_none()
             && !fetch_base
             && input.select != Select::Count;
-        for entry in snap.range(lo, hi, !input.forward) {
+        for entry in snap.range_shared(lo, hi, !input.forward) {
             let (_, value) = entry?;
             if keep_stored {
                 // Every item is returned as stored: only its size is needed here.

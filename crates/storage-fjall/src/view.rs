@@ -5,7 +5,9 @@ use std::ops::Bound;
 
 use fjall::{Keyspace, Readable, Snapshot};
 use palisade_storage::overlay::{Overlay, bounds_are_empty};
-use palisade_storage::{EntryIter, ReadView, StorageError, WriteTxn};
+use palisade_storage::{
+    ByteView, Bytes, EntryIter, ReadView, SharedEntryIter, StorageError, WriteTxn,
+};
 use parking_lot::Mutex;
 
 use crate::fjall_error;
@@ -29,29 +31,39 @@ fn owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
     bound.map(<[u8]>::to_vec)
 }
 
-impl ReadView for SnapshotView {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+/// fjall's reference-counted buffer as a [`Bytes`], without copying it.
+fn shared(slice: fjall::Slice) -> Bytes {
+    Bytes::from(ByteView::from(slice))
+}
+
+impl SnapshotView {
+    /// The value stored under `key`, as fjall holds it (a shared buffer).
+    fn get_slice(&self, key: &[u8]) -> Result<Option<fjall::Slice>, StorageError> {
         if !key_is_storable(key) {
             // fjall cannot hold such a key (and rejects looking one up): it is absent.
             return Ok(None);
         }
-        self.snapshot
-            .get(&self.data, key)
-            .map(|v| v.map(|v| v.to_vec()))
-            .map_err(fjall_error)
+        self.snapshot.get(&self.data, key).map_err(fjall_error)
     }
 
-    fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
+    /// The entries between `start` and `end`, each turned into an item by `entry`.
+    fn range_with<'a, T: 'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        entry: fn(fjall::Slice, fjall::Slice) -> T,
+    ) -> Box<dyn Iterator<Item = Result<T, StorageError>> + Send + 'a> {
         if bounds_are_empty(start, end) {
             return Box::new(std::iter::empty());
         }
         let iter = self
             .snapshot
             .range::<Vec<u8>, _>(&self.data, (owned(start), owned(end)));
-        let entry = |guard: fjall::Guard| {
+        let entry = move |guard: fjall::Guard| {
             guard
                 .into_inner()
-                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map(|(k, v)| entry(k, v))
                 .map_err(fjall_error)
         };
         if reverse {
@@ -59,6 +71,29 @@ impl ReadView for SnapshotView {
         } else {
             Box::new(iter.map(entry))
         }
+    }
+}
+
+impl ReadView for SnapshotView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.get_slice(key)?.map(|v| v.to_vec()))
+    }
+
+    fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
+        self.range_with(start, end, reverse, |k, v| (k.to_vec(), v.to_vec()))
+    }
+
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Bytes>, StorageError> {
+        Ok(self.get_slice(key)?.map(shared))
+    }
+
+    fn range_shared<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        self.range_with(start, end, reverse, |k, v| (shared(k), shared(v)))
     }
 }
 
@@ -103,6 +138,33 @@ impl ReadView for TxnView<'_> {
         let committed = self.committed.range(start, end, reverse);
         let with_group = self.group.range_through(committed, start, end, reverse);
         let merged = self.own.range_through(with_group, start, end, reverse);
+        Box::new(merged.inspect(|entry| {
+            if let Err(e) = entry {
+                self.record(e);
+            }
+        }))
+    }
+
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Bytes>, StorageError> {
+        self.own.get_shared_through(key, |key| {
+            self.group
+                .get_shared_through(key, |key| self.committed.get_shared(key))
+        })
+    }
+
+    fn range_shared<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        let committed = self.committed.range_shared(start, end, reverse);
+        let with_group = self
+            .group
+            .range_shared_through(committed, start, end, reverse);
+        let merged = self
+            .own
+            .range_shared_through(with_group, start, end, reverse);
         Box::new(merged.inspect(|entry| {
             if let Err(e) = entry {
                 self.record(e);

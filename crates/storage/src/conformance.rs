@@ -65,7 +65,40 @@ fn del(k: &[u8]) -> (Vec<u8>, Option<Vec<u8>>) {
     (k.to_vec(), None)
 }
 
+/// Reads `key` both ways ([`ReadView::get`] and [`ReadView::get_shared`]), checks that they
+/// agree, and returns the value.
+fn read(view: &dyn ReadView, key: &[u8]) -> Option<Vec<u8>> {
+    let copied = view.get(key).expect("get failed");
+    let shared = view.get_shared(key).expect("get_shared failed");
+    assert_eq!(
+        shared.as_deref(),
+        copied.as_deref(),
+        "get_shared disagrees with get for {key:?}"
+    );
+    copied
+}
+
+/// A range read both ways ([`ReadView::range`] and [`ReadView::range_shared`]): checks that
+/// they agree and that keys come in order, and returns the entries.
 fn collect(view: &dyn ReadView, start: Bound<&[u8]>, end: Bound<&[u8]>, rev: bool) -> Model {
+    let copied = collect_copied(view, start, end, rev);
+    let shared: Vec<(Vec<u8>, Vec<u8>)> = view
+        .range_shared(start, end, rev)
+        .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())))
+        .collect::<Result<_, _>>()
+        .expect("range_shared failed");
+    let mut expected: Vec<(Vec<u8>, Vec<u8>)> = copied.clone().into_iter().collect();
+    if rev {
+        expected.reverse();
+    }
+    assert_eq!(
+        shared, expected,
+        "range_shared disagrees with range {start:?}..{end:?} (reverse: {rev})"
+    );
+    copied
+}
+
+fn collect_copied(view: &dyn ReadView, start: Bound<&[u8]>, end: Bound<&[u8]>, rev: bool) -> Model {
     let mut out = Model::new();
     let mut last: Option<Vec<u8>> = None;
     for entry in view.range(start, end, rev) {
@@ -131,12 +164,12 @@ fn check_all_ranges(view: &dyn ReadView, model: &Model, probes: &[Vec<u8>]) {
 
 /// Point reads, overwrites and deletes, seen through snapshots.
 pub async fn get_put_delete<S: Storage>(store: &S) {
-    assert_eq!(store.snapshot().unwrap().get(b"a").unwrap(), None);
+    assert_eq!(read(&*store.snapshot().unwrap(), b"a"), None);
     commit(store, vec![put(b"a", b"1"), put(b"b", b"2")]).await;
     let snap = store.snapshot().unwrap();
-    assert_eq!(snap.get(b"a").unwrap(), Some(b"1".to_vec()));
-    assert_eq!(snap.get(b"b").unwrap(), Some(b"2".to_vec()));
-    assert_eq!(snap.get(b"c").unwrap(), None);
+    assert_eq!(read(&*snap, b"a"), Some(b"1".to_vec()));
+    assert_eq!(read(&*snap, b"b"), Some(b"2".to_vec()));
+    assert_eq!(read(&*snap, b"c"), None);
     drop(snap);
     commit(
         store,
@@ -144,14 +177,14 @@ pub async fn get_put_delete<S: Storage>(store: &S) {
     )
     .await;
     let snap = store.snapshot().unwrap();
-    assert_eq!(snap.get(b"a").unwrap(), Some(b"one".to_vec()));
-    assert_eq!(snap.get(b"b").unwrap(), None);
-    assert_eq!(snap.get(b"never-written").unwrap(), None);
+    assert_eq!(read(&*snap, b"a"), Some(b"one".to_vec()));
+    assert_eq!(read(&*snap, b"b"), None);
+    assert_eq!(read(&*snap, b"never-written"), None);
     // An empty value is a value, not a delete.
     drop(snap);
     commit(store, vec![put(b"empty", b"")]).await;
     assert_eq!(
-        store.snapshot().unwrap().get(b"empty").unwrap(),
+        read(&*store.snapshot().unwrap(), b"empty"),
         Some(Vec::new())
     );
 }
@@ -265,9 +298,9 @@ pub async fn ranges_inside_transaction<S: Storage>(store: &S) {
             }
             check_all_ranges(&*txn, &model, &probes);
             for (k, v) in &model {
-                assert_eq!(txn.get(k)?.as_ref(), Some(v));
+                assert_eq!(read(&*txn, k).as_ref(), Some(v));
             }
-            assert_eq!(txn.get(b"ba")?, None);
+            assert_eq!(read(&*txn, b"ba"), None);
             flag.store(true, Ordering::SeqCst);
             Err(Abort)
         }))
@@ -287,22 +320,22 @@ pub async fn read_your_writes<S: Storage>(store: &S) {
     commit(store, vec![put(b"k", b"old"), put(b"gone", b"x")]).await;
     store
         .transact(Box::new(|txn: &mut dyn WriteTxn| {
-            assert_eq!(txn.get(b"k")?, Some(b"old".to_vec()));
+            assert_eq!(read(&*txn, b"k"), Some(b"old".to_vec()));
             txn.put(b"k", b"new");
-            assert_eq!(txn.get(b"k")?, Some(b"new".to_vec()));
+            assert_eq!(read(&*txn, b"k"), Some(b"new".to_vec()));
             txn.delete(b"k");
-            assert_eq!(txn.get(b"k")?, None);
+            assert_eq!(read(&*txn, b"k"), None);
             txn.put(b"k", b"newest");
-            assert_eq!(txn.get(b"k")?, Some(b"newest".to_vec()));
+            assert_eq!(read(&*txn, b"k"), Some(b"newest".to_vec()));
             txn.delete(b"gone");
-            assert_eq!(txn.get(b"gone")?, None);
+            assert_eq!(read(&*txn, b"gone"), None);
             Ok(())
         }))
         .await
         .unwrap();
     let snap = store.snapshot().unwrap();
-    assert_eq!(snap.get(b"k").unwrap(), Some(b"newest".to_vec()));
-    assert_eq!(snap.get(b"gone").unwrap(), None);
+    assert_eq!(read(&*snap, b"k"), Some(b"newest".to_vec()));
+    assert_eq!(read(&*snap, b"gone"), None);
 }
 
 /// Returning [`Abort`] discards every write, and the next transaction does not see them.
@@ -319,15 +352,15 @@ pub async fn abort_discards_writes<S: Storage>(store: &S) {
     assert!(matches!(result, Err(TransactError::Aborted)), "{result:?}");
     store
         .transact(Box::new(|txn: &mut dyn WriteTxn| {
-            assert_eq!(txn.get(b"keep")?, Some(b"1".to_vec()));
-            assert_eq!(txn.get(b"new")?, None);
+            assert_eq!(read(&*txn, b"keep"), Some(b"1".to_vec()));
+            assert_eq!(read(&*txn, b"new"), None);
             Ok(())
         }))
         .await
         .unwrap();
     let snap = store.snapshot().unwrap();
-    assert_eq!(snap.get(b"keep").unwrap(), Some(b"1".to_vec()));
-    assert_eq!(snap.get(b"new").unwrap(), None);
+    assert_eq!(read(&*snap, b"keep"), Some(b"1".to_vec()));
+    assert_eq!(read(&*snap, b"new"), None);
 }
 
 /// Readers never see half of a multi-key transaction.
@@ -351,7 +384,7 @@ pub async fn multi_key_atomicity<S: Storage>(store: Arc<S>) {
     loop {
         let finished = done.load(Ordering::SeqCst);
         let snap = store.snapshot().unwrap();
-        let values: Vec<Option<Vec<u8>>> = keys.iter().map(|k| snap.get(k).unwrap()).collect();
+        let values: Vec<Option<Vec<u8>>> = keys.iter().map(|k| read(&*snap, k)).collect();
         assert!(
             values.windows(2).all(|w| w[0] == w[1]),
             "torn read: {values:?}"
@@ -376,7 +409,7 @@ pub async fn multi_key_atomicity<S: Storage>(store: Arc<S>) {
     let last = (ROUNDS - 1).to_be_bytes().to_vec();
     let snap = store.snapshot().unwrap();
     for k in &keys {
-        assert_eq!(snap.get(k).unwrap(), Some(last.clone()));
+        assert_eq!(read(&*snap, k), Some(last.clone()));
     }
     assert!(observations > 0);
 }
@@ -392,8 +425,8 @@ pub async fn snapshot_isolation<S: Storage>(store: &S) {
         .into_iter()
         .map(|(k, v)| (k, v.unwrap()))
         .collect();
-    assert_eq!(before.get(b"a").unwrap(), Some(b"1".to_vec()));
-    assert_eq!(before.get(b"c").unwrap(), None);
+    assert_eq!(read(&*before, b"a"), Some(b"1".to_vec()));
+    assert_eq!(read(&*before, b"c"), None);
     assert_eq!(
         collect(&*before, Bound::Unbounded, Bound::Unbounded, false),
         expected_before
@@ -402,12 +435,9 @@ pub async fn snapshot_isolation<S: Storage>(store: &S) {
         collect(&*before, Bound::Unbounded, Bound::Unbounded, true),
         expected_before
     );
-    assert_eq!(middle.get(b"a").unwrap(), Some(b"2".to_vec()));
-    assert_eq!(middle.get(b"b").unwrap(), None);
-    assert_eq!(
-        store.snapshot().unwrap().get(b"a").unwrap(),
-        Some(b"3".to_vec())
-    );
+    assert_eq!(read(&*middle, b"a"), Some(b"2".to_vec()));
+    assert_eq!(read(&*middle, b"b"), None);
+    assert_eq!(read(&*store.snapshot().unwrap(), b"a"), Some(b"3".to_vec()));
 }
 
 /// `tasks` concurrent read-increment-write transactions on one counter end with the exact
@@ -434,7 +464,7 @@ pub async fn concurrent_increments<S: Storage>(store: Arc<S>, tasks: u64) {
         h.await.unwrap().unwrap();
     }
     let snap = store.snapshot().unwrap();
-    let counter = snap.get(b"counter").unwrap().unwrap();
+    let counter = read(&*snap, b"counter").unwrap();
     assert_eq!(u64::from_be_bytes(counter.try_into().unwrap()), tasks);
     // Each task saw a distinct counter value: together, exactly 0..tasks.
     let mut seen: Vec<u64> = (0..tasks)
@@ -453,19 +483,19 @@ pub async fn large_values<S: Storage>(store: &S) {
     let other: Vec<u8> = big.iter().rev().copied().collect();
     commit(store, vec![put(b"big1", &big), put(b"big2", &other)]).await;
     let snap = store.snapshot().unwrap();
-    assert_eq!(snap.get(b"big1").unwrap().as_ref(), Some(&big));
+    assert_eq!(read(&*snap, b"big1").as_ref(), Some(&big));
     let all = collect(&*snap, Bound::Unbounded, Bound::Unbounded, true);
     assert_eq!(all.get(&b"big2"[..]), Some(&other));
     let expected = big.clone();
     store
         .transact(Box::new(move |txn: &mut dyn WriteTxn| {
-            assert_eq!(txn.get(b"big1")?.as_ref(), Some(&expected));
+            assert_eq!(read(&*txn, b"big1").as_ref(), Some(&expected));
             txn.put(b"big3", &expected);
             Ok(())
         }))
         .await
         .unwrap();
-    assert_eq!(store.snapshot().unwrap().get(b"big3").unwrap(), Some(big));
+    assert_eq!(read(&*store.snapshot().unwrap(), b"big3"), Some(big));
 }
 
 /// `count` keys written over several transactions are all found, in order, by scans.

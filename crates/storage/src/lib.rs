@@ -16,11 +16,22 @@ use std::future::Future;
 use std::ops::Bound;
 use std::pin::Pin;
 
+mod bytes;
+
+pub use bytes::{ByteView, Bytes};
+
 /// A key-value pair read from storage.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
 /// An iterator over entries in key order (or reverse key order).
 pub type EntryIter<'a> = Box<dyn Iterator<Item = Result<Entry, StorageError>> + Send + 'a>;
+
+/// A key-value pair read from storage without copying it (see [`ReadView::range_shared`]).
+pub type SharedEntry = (Bytes, Bytes);
+
+/// An iterator over shared entries in key order (or reverse key order).
+pub type SharedEntryIter<'a> =
+    Box<dyn Iterator<Item = Result<SharedEntry, StorageError>> + Send + 'a>;
 
 /// A failure of the storage engine itself (I/O, corruption, a lost connection). Never a
 /// client error: the API layer maps it to an internal server error.
@@ -63,6 +74,26 @@ pub trait ReadView: Send + Sync {
     /// descending order when `reverse` is set. Iteration is lazy: a caller that stops early
     /// pays only for what it read.
     fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a>;
+
+    /// [`get`](ReadView::get) for readers that only look at the value: a backend that holds
+    /// its values in shared buffers hands one out instead of copying it. The default copies.
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Bytes>, StorageError> {
+        Ok(self.get(key)?.map(Bytes::from))
+    }
+
+    /// [`range`](ReadView::range) with shared keys and values, as [`get_shared`]
+    /// (ReadView::get_shared) is to `get`. The default copies.
+    fn range_shared<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        Box::new(
+            self.range(start, end, reverse)
+                .map(|entry| entry.map(|(k, v)| (Bytes::from(k), Bytes::from(v)))),
+        )
+    }
 }
 
 /// A read-write transaction. Reads see the transaction's own writes and every write committed

@@ -13,10 +13,12 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::overlay::{Overlay, bounds_are_empty};
 use crate::{
-    Abort, EntryIter, ReadView, Storage, StorageError, TransactError, TxnFn, TxnFuture, WriteTxn,
+    Abort, Bytes, EntryIter, ReadView, SharedEntryIter, Storage, StorageError, TransactError,
+    TxnFn, TxnFuture, WriteTxn,
 };
 
-type Map = BTreeMap<Vec<u8>, Vec<u8>>;
+/// The committed data. Values are shared buffers, so that shared reads do not copy them.
+type Map = BTreeMap<Vec<u8>, Bytes>;
 
 /// The in-memory storage backend.
 #[derive(Default)]
@@ -64,7 +66,7 @@ impl MemoryStorage {
         for (key, value) in writes.into_writes() {
             match value {
                 Some(value) => {
-                    map.insert(key, value);
+                    map.insert(key, Bytes::from(value));
                 }
                 None => {
                     map.remove(&key);
@@ -87,7 +89,32 @@ impl Storage for MemoryStorage {
 }
 
 fn map_get(map: &Map, key: &[u8]) -> Option<Vec<u8>> {
+    map.get(key).map(|v| v.to_vec())
+}
+
+fn map_get_shared(map: &Map, key: &[u8]) -> Option<Bytes> {
     map.get(key).cloned()
+}
+
+/// The entries of `map` between `start` and `end`, each turned into an item by `entry`.
+fn map_range_with<'a, T: 'a>(
+    map: &'a Map,
+    start: Bound<&[u8]>,
+    end: Bound<&[u8]>,
+    reverse: bool,
+    entry: fn(&'a Vec<u8>, &'a Bytes) -> T,
+) -> Box<dyn Iterator<Item = Result<T, StorageError>> + Send + 'a> {
+    if bounds_are_empty(start, end) {
+        return Box::new(std::iter::empty());
+    }
+    let iter = map
+        .range::<[u8], _>((start, end))
+        .map(move |(k, v)| Ok(entry(k, v)));
+    if reverse {
+        Box::new(iter.rev())
+    } else {
+        Box::new(iter)
+    }
 }
 
 fn map_range<'a>(
@@ -96,17 +123,18 @@ fn map_range<'a>(
     end: Bound<&[u8]>,
     reverse: bool,
 ) -> EntryIter<'a> {
-    if bounds_are_empty(start, end) {
-        return Box::new(std::iter::empty());
-    }
-    let iter = map
-        .range::<[u8], _>((start, end))
-        .map(|(k, v)| Ok((k.clone(), v.clone())));
-    if reverse {
-        Box::new(iter.rev())
-    } else {
-        Box::new(iter)
-    }
+    map_range_with(map, start, end, reverse, |k, v| (k.clone(), v.to_vec()))
+}
+
+fn map_range_shared<'a>(
+    map: &'a Map,
+    start: Bound<&[u8]>,
+    end: Bound<&[u8]>,
+    reverse: bool,
+) -> SharedEntryIter<'a> {
+    map_range_with(map, start, end, reverse, |k, v| {
+        (Bytes::from(k.as_slice()), v.clone())
+    })
 }
 
 struct MemorySnapshot {
@@ -120,6 +148,19 @@ impl ReadView for MemorySnapshot {
 
     fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
         map_range(&self.map, start, end, reverse)
+    }
+
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Bytes>, StorageError> {
+        Ok(map_get_shared(&self.map, key))
+    }
+
+    fn range_shared<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        map_range_shared(&self.map, start, end, reverse)
     }
 }
 
@@ -136,6 +177,21 @@ impl ReadView for MemoryTxn<'_> {
     fn range<'a>(&'a self, start: Bound<&[u8]>, end: Bound<&[u8]>, reverse: bool) -> EntryIter<'a> {
         let base = map_range(self.base, start, end, reverse);
         self.writes.range_through(base, start, end, reverse)
+    }
+
+    fn get_shared(&self, key: &[u8]) -> Result<Option<Bytes>, StorageError> {
+        self.writes
+            .get_shared_through(key, |k| Ok(map_get_shared(self.base, k)))
+    }
+
+    fn range_shared<'a>(
+        &'a self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        let base = map_range_shared(self.base, start, end, reverse);
+        self.writes.range_shared_through(base, start, end, reverse)
     }
 }
 

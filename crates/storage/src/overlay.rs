@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::iter::Peekable;
 use std::ops::Bound;
 
-use crate::{Entry, EntryIter, StorageError};
+use crate::{Bytes, Entry, EntryIter, SharedEntry, SharedEntryIter, StorageError};
 
 /// A set of pending writes: `Some(value)` for a put, `None` for a delete (a tombstone).
 #[derive(Debug, Clone, Default)]
@@ -103,6 +103,19 @@ impl Overlay {
         }
     }
 
+    /// [`get_through`](Overlay::get_through) for shared reads: a pending put is copied into
+    /// a shared buffer, a miss reads `base`.
+    pub fn get_shared_through(
+        &self,
+        key: &[u8],
+        base: impl FnOnce(&[u8]) -> Result<Option<Bytes>, StorageError>,
+    ) -> Result<Option<Bytes>, StorageError> {
+        match self.get(key) {
+            Some(pending) => Ok(pending.map(Bytes::from)),
+            None => base(key),
+        }
+    }
+
     /// Scans `base` (already restricted to the same bounds and direction) through this write
     /// set: pending puts replace or add entries, pending deletes hide them.
     pub fn range_through<'a>(
@@ -116,6 +129,24 @@ impl Overlay {
             return base;
         }
         merge_range(base, self.range(start, end, reverse), reverse)
+    }
+
+    /// [`range_through`](Overlay::range_through) for shared entries.
+    pub fn range_shared_through<'a>(
+        &'a self,
+        base: SharedEntryIter<'a>,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+    ) -> SharedEntryIter<'a> {
+        if self.is_empty() {
+            return base;
+        }
+        Box::new(MergeIter {
+            base: base.peekable(),
+            pending: self.range(start, end, reverse).peekable(),
+            reverse,
+        })
     }
 }
 
@@ -147,8 +178,37 @@ pub fn merge_range<'a>(
     })
 }
 
-struct MergeIter<'a> {
-    base: Peekable<EntryIter<'a>>,
+/// An entry a merge yields: either form of a key-value pair read from storage.
+trait MergeEntry {
+    fn key(&self) -> &[u8];
+    /// The entry of a pending put.
+    fn pending(key: &[u8], value: &[u8]) -> Self;
+}
+
+impl MergeEntry for Entry {
+    fn key(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn pending(key: &[u8], value: &[u8]) -> Entry {
+        (key.to_vec(), value.to_vec())
+    }
+}
+
+impl MergeEntry for SharedEntry {
+    fn key(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn pending(key: &[u8], value: &[u8]) -> SharedEntry {
+        (Bytes::from(key), Bytes::from(value))
+    }
+}
+
+type Base<'a, T> = Box<dyn Iterator<Item = Result<T, StorageError>> + Send + 'a>;
+
+struct MergeIter<'a, T> {
+    base: Peekable<Base<'a, T>>,
     pending: Peekable<Box<dyn Iterator<Item = OverlayEntry<'a>> + Send + 'a>>,
     reverse: bool,
 }
@@ -161,8 +221,8 @@ enum Side {
     Both,
 }
 
-impl Iterator for MergeIter<'_> {
-    type Item = Result<Entry, StorageError>;
+impl<T: MergeEntry> Iterator for MergeIter<'_, T> {
+    type Item = Result<T, StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -172,8 +232,8 @@ impl Iterator for MergeIter<'_> {
                 (None, Some(_)) => Side::Pending,
                 // An error from the committed side is reported as soon as it is reached.
                 (Some(Err(_)), Some(_)) => Side::Base,
-                (Some(Ok((bk, _))), Some((pk, _))) => {
-                    let order = bk.as_slice().cmp(pk);
+                (Some(Ok(b)), Some((pk, _))) => {
+                    let order = b.key().cmp(pk);
                     let order = if self.reverse { order.reverse() } else { order };
                     match order {
                         Ordering::Less => Side::Base,
@@ -189,7 +249,7 @@ impl Iterator for MergeIter<'_> {
                         self.base.next();
                     }
                     match self.pending.next() {
-                        Some((k, Some(v))) => return Some(Ok((k.to_vec(), v.to_vec()))),
+                        Some((k, Some(v))) => return Some(Ok(T::pending(k, v))),
                         // A pending delete: skip it and look further.
                         Some((_, None)) => continue,
                         None => return None,

@@ -177,7 +177,19 @@ fn take_byte(input: &mut &[u8]) -> Result<u8, DecodeError> {
 }
 
 /// Reads an unsigned LEB128 varint.
+#[inline]
 pub fn take_varint(input: &mut &[u8]) -> Result<u64, DecodeError> {
+    // Most varints (counts, and lengths below 128) are one byte.
+    if let Some((&b, rest)) = input.split_first()
+        && b < 0x80
+    {
+        *input = rest;
+        return Ok(u64::from(b));
+    }
+    take_long_varint(input)
+}
+
+fn take_long_varint(input: &mut &[u8]) -> Result<u64, DecodeError> {
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
         let b = take_byte(input)?;

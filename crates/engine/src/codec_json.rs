@@ -6,11 +6,12 @@
 //! Both walk the format of [`crate::codec`] and give exactly what decoding and then
 //! [`item_size`](palisade_model::item_size) or
 //! [`write_item_json`](palisade_model::write_item_json) give; stored bytes that do not decode
-//! are an error here as there.
+//! are an error here as there, except that stored strings are not checked to be UTF-8 again
+//! (they were when they were written: docs/decisions/0014-stored-strings-are-trusted-utf8.md).
 
 use std::io::Write as _;
 
-use palisade_model::{Number, write_json_binary, write_json_str};
+use palisade_model::{Number, write_json_binary, write_json_utf8};
 
 use crate::codec::{DecodeError, take_varint};
 
@@ -68,8 +69,11 @@ fn take_bytes<'a>(input: &mut &'a [u8]) -> Result<&'a [u8], DecodeError> {
     Ok(b)
 }
 
-fn take_str<'a>(input: &mut &'a [u8]) -> Result<&'a str, DecodeError> {
-    std::str::from_utf8(take_bytes(input)?).map_err(|_| DecodeError("invalid utf-8"))
+/// Writes a stored string (a name or an S value) as a JSON string. Its bytes were checked to
+/// be UTF-8 when the item was written and are not checked again.
+fn write_text(input: &mut &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    write_json_utf8(take_bytes(input)?, out);
+    Ok(())
 }
 
 fn take_number<'a>(input: &mut &'a [u8]) -> Result<(&'a str, Number), DecodeError> {
@@ -141,7 +145,7 @@ fn write_map(input: &mut &[u8], depth: usize, out: &mut Vec<u8>) -> Result<(), D
         if i > 0 {
             out.push(b',');
         }
-        write_json_str(take_str(input)?, out);
+        write_text(input, out)?;
         out.push(b':');
         write_value(input, depth + 1, out)?;
     }
@@ -186,7 +190,7 @@ fn write_value(input: &mut &[u8], depth: usize, out: &mut Vec<u8>) -> Result<(),
     match take_byte(input)? {
         0 => {
             out.extend_from_slice(b"{\"S\":");
-            write_json_str(take_str(input)?, out);
+            write_text(input, out)?;
         }
         1 => {
             out.extend_from_slice(b"{\"N\":");
@@ -198,10 +202,7 @@ fn write_value(input: &mut &[u8], depth: usize, out: &mut Vec<u8>) -> Result<(),
         }
         3 => {
             out.extend_from_slice(b"{\"SS\":");
-            write_elements(input, out, |input, out| {
-                write_json_str(take_str(input)?, out);
-                Ok(())
-            })?;
+            write_elements(input, out, write_text)?;
         }
         4 => {
             out.extend_from_slice(b"{\"NS\":");

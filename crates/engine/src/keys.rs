@@ -74,7 +74,18 @@ pub fn table_prefix(table_id: u64) -> Vec<u8> {
 
 /// Prefix of one index (0 = the table itself).
 pub fn index_prefix(table_id: u64, index_no: u16) -> Vec<u8> {
-    let mut k = table_prefix(table_id);
+    index_prefix_with_room(table_id, index_no, 0)
+}
+
+/// Room reserved after an index prefix for the key values of an item key, so that building
+/// one rarely grows the buffer (the encoding reserves more for longer values).
+const KEY_VALUES_ROOM: usize = 48;
+
+/// [`index_prefix`] in a buffer with room for `room` more bytes.
+fn index_prefix_with_room(table_id: u64, index_no: u16, room: usize) -> Vec<u8> {
+    let mut k = Vec::with_capacity(11 + room);
+    k.push(DATA);
+    k.extend_from_slice(&table_id.to_be_bytes());
     k.extend_from_slice(&index_no.to_be_bytes());
     k
 }
@@ -101,7 +112,7 @@ pub fn push_value(out: &mut Vec<u8>, v: &AttributeValue) -> Result<()> {
 
 /// Storage key of a table item (whose key attributes are present and valid).
 pub fn item_key(table: &TableMeta, item: &Item) -> Result<Vec<u8>> {
-    let mut k = index_prefix(table.id, 0);
+    let mut k = index_prefix_with_room(table.id, 0, KEY_VALUES_ROOM);
     push_attrs(&mut k, item, table.keys.attrs())?;
     Ok(k)
 }
@@ -113,7 +124,7 @@ pub fn index_entry_key(
     keys: &KeyDef,
     item: &Item,
 ) -> Result<Vec<u8>> {
-    let mut k = index_prefix(table.id, index_no);
+    let mut k = index_prefix_with_room(table.id, index_no, 2 * KEY_VALUES_ROOM);
     push_attrs(&mut k, item, keys.attrs())?;
     push_attrs(&mut k, item, table.keys.attrs())?;
     Ok(k)
@@ -125,7 +136,7 @@ pub fn partition_prefix(
     index_no: u16,
     values: &[&AttributeValue],
 ) -> Result<Vec<u8>> {
-    let mut k = index_prefix(table_id, index_no);
+    let mut k = index_prefix_with_room(table_id, index_no, KEY_VALUES_ROOM);
     for v in values {
         push_value(&mut k, v)?;
     }

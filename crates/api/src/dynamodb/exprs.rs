@@ -36,7 +36,9 @@ impl Placeholders {
             "FilterExpression",
             "KeyConditionExpression",
         ];
-        if !expressions.iter().any(|e| p.get(e).is_some()) {
+        // Most requests give neither map: then there is nothing to check.
+        let maps_given = names.is_some() || values.is_some();
+        if maps_given && !expressions.iter().any(|e| p.get(e).is_some()) {
             for (map, given) in [
                 ("ExpressionAttributeNames", names.is_some()),
                 ("ExpressionAttributeValues", values.is_some()),
@@ -103,20 +105,19 @@ fn mixed(legacy: &str, expr: &str) -> ApiError {
 
 /// Checks that a request does not mix legacy parameters with expressions.
 pub fn check_not_mixed(p: &Params<'_>, legacy: &[&str], exprs: &[&str]) -> Result<(), ApiError> {
-    let l: Vec<&str> = legacy
-        .iter()
-        .copied()
-        .filter(|n| p.get(n).is_some())
-        .collect();
-    let e: Vec<&str> = exprs
-        .iter()
-        .copied()
-        .filter(|n| p.get(n).is_some())
-        .collect();
-    if !l.is_empty() && !e.is_empty() {
-        return Err(mixed(&l.join(", "), &e.join(", ")));
+    let present = |names: &[&str]| names.iter().any(|n| p.get(n).is_some());
+    if !present(legacy) || !present(exprs) {
+        return Ok(());
     }
-    Ok(())
+    let given = |names: &[&str]| -> String {
+        let given: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| p.get(n).is_some())
+            .collect();
+        given.join(", ")
+    };
+    Err(mixed(&given(legacy), &given(exprs)))
 }
 
 fn to_condition(c: palisade_expr::Condition) -> Condition {

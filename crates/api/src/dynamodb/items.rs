@@ -1,6 +1,6 @@
 //! PutItem, GetItem, UpdateItem, DeleteItem.
 
-use palisade_engine::{Engine, ReturnValues, WriteOptions, WriteOutcome};
+use palisade_engine::{Engine, ReturnValues, WriteOptions, WriteOutcome, write_stored_item_json};
 use palisade_model::{item_size, item_to_json};
 use serde_json::{Map, Value, json};
 
@@ -263,12 +263,13 @@ pub fn get_item(
     )?
     .key("dynamodb:Select", select);
     authz.authorize(&[check])?;
-    let (item, consumed) = engine
-        .get_item(account, &table, &key, consistent)
+    // The item as stored: written out as it is, or decoded when a projection applies.
+    let (stored, consumed) = engine
+        .get_item_stored(account, &table, &key, consistent)
         .map_err(engine_error)?;
-    let item = match (item, &proj) {
-        (Some(item), Some(f)) => Some(f(&item)),
-        (item, _) => item,
+    let projected = match (&stored, &proj) {
+        (Some(stored), Some(f)) => Some(f(&decode_item(stored).map_err(engine_error)?)),
+        _ => None,
     };
     let name = engine
         .table(account, &table)
@@ -276,13 +277,26 @@ pub fn get_item(
         .unwrap_or(table.clone());
     let capacity = capacity_json(capacity_mode(p)?, &name, &consumed, Vec::new);
     // Members in key order, as a JSON object tree would write them.
-    let size = item.as_ref().map_or(0, |i| item_size(i) + 16 * i.len());
+    let size = match (&projected, &stored) {
+        (Some(i), _) => item_size(i) + 16 * i.len(),
+        (None, Some(s)) => s.len() + s.len() / 8,
+        (None, None) => 0,
+    };
     let mut o = JsonObject::with_capacity(size + 128);
     if let Some(c) = &capacity {
         o.value("ConsumedCapacity", c)?;
     }
-    if let Some(item) = &item {
-        o.item("Item", item);
+    match (&projected, &stored) {
+        (Some(item), _) => o.item("Item", item),
+        (None, Some(stored)) => {
+            write_stored_item_json(stored, o.member("Item")).map_err(engine_error)?;
+        }
+        (None, None) => {}
     }
     Ok(o.finish())
+}
+
+/// Decodes a stored item (for a projection).
+fn decode_item(stored: &[u8]) -> Result<palisade_model::Item, palisade_engine::EngineError> {
+    Ok(palisade_engine::codec::decode_item(stored)?)
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use palisade_directory::{Directory, KeyIdentity};
-use palisade_sigv4::{AuthError, Expectations, RequestParts, SigningKeyCache};
+use palisade_sigv4::{AuthError, CredentialScope, Expectations, RequestParts, SigningKeyCache};
 use subtle::ConstantTimeEq;
 
 use crate::error::{ApiError, ErrorKind};
@@ -79,15 +79,19 @@ pub fn authenticate_within(
     let identity = directory
         .lookup_access_key_shared(parsed.access_key_id())
         .ok_or_else(|| auth_error(&AuthError::UnrecognizedClient))?;
-    palisade_sigv4::verify(
-        &parsed,
-        &req,
-        raw_body,
-        identity.secret.expose(),
-        &expected,
-        cache,
-    )
-    .map_err(|e| auth_error(&e))?;
+    let signing_key = |scope: &CredentialScope| {
+        identity.signing_key(scope.as_str(), || {
+            cache.signing_key(
+                parsed.access_key_id(),
+                identity.secret.expose(),
+                scope.date(),
+                scope.region(),
+                scope.service(),
+            )
+        })
+    };
+    palisade_sigv4::verify_with_key(&parsed, &req, raw_body, signing_key, &expected)
+        .map_err(|e| auth_error(&e))?;
     match (&identity.session_token, parsed.security_token()) {
         (None, None) => {}
         (Some(expected), Some(given)) => {

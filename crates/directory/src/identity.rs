@@ -6,7 +6,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use palisade_iam::{CompiledPolicy, ContextBase, Principal, PrincipalType, RequestContext};
 
@@ -171,6 +171,19 @@ pub struct KeyIdentity {
     pub caller: Caller,
     /// The compiled session policies (empty = no session policy).
     pub session_policies: Arc<[CompiledPolicy]>,
+    /// The SigV4 signing key last derived from `secret`.
+    signing_key: SigningKeyMemo,
+}
+
+/// The SigV4 signing key last derived from an identity's secret, with the credential scope
+/// (`date/region/service/terminator`) it was derived for. A copy of the identity starts empty.
+#[derive(Default)]
+struct SigningKeyMemo(Mutex<Option<(String, [u8; 32])>>);
+
+impl Clone for SigningKeyMemo {
+    fn clone(&self) -> Self {
+        SigningKeyMemo::default()
+    }
 }
 
 impl fmt::Debug for KeyIdentity {
@@ -187,6 +200,21 @@ impl KeyIdentity {
     /// Whether a temporary key has expired at `now` (Unix seconds).
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires.is_some_and(|e| e <= now)
+    }
+
+    /// The SigV4 signing key of this identity's secret for credential scope `scope`: the one
+    /// remembered from the last call with the same scope, otherwise `derive()` (which must derive
+    /// it from [`secret`](Self::secret) for `scope`), then remembered. Shared identities
+    /// ([`Directory::lookup_access_key_shared`]) thus derive a key once per scope (once a day).
+    pub fn signing_key(&self, scope: &str, derive: impl FnOnce() -> [u8; 32]) -> [u8; 32] {
+        if let Some((known, key)) = self.signing_key.0.lock().as_ref()
+            && known == scope
+        {
+            return *key;
+        }
+        let key = derive();
+        *self.signing_key.0.lock() = Some((scope.to_owned(), key));
+        key
     }
 }
 
@@ -446,6 +474,7 @@ fn build_identity(st: &State, akid: &str) -> Option<KeyIdentity> {
             expires: None,
             caller: user_caller(u, akid, None),
             session_policies: no_session_policies(),
+            signing_key: SigningKeyMemo::default(),
         });
     }
     let s = st.sessions.get(akid)?;
@@ -508,6 +537,7 @@ fn build_identity(st: &State, akid: &str) -> Option<KeyIdentity> {
         expires: Some(s.rec.expires),
         caller,
         session_policies: Arc::clone(&s.policies),
+        signing_key: SigningKeyMemo::default(),
     })
 }
 
@@ -592,6 +622,26 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b) || Arc::ptr_eq(&b, &c));
         let other = d.caller_context(&shared.caller, &[("aws:requestedregion", "eu-west-1")]);
         assert!(!Arc::ptr_eq(&other, &c));
+    }
+
+    #[tokio::test]
+    async fn signing_keys_are_remembered_per_scope() {
+        let d = Directory::in_memory();
+        let (akid, _) = d
+            .ensure_admin(ACCOUNT, AdminKey::Generate)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = d.lookup_access_key_shared(&akid).unwrap();
+        let scope = "20150830/us-east-1/dynamodb/aws4_request";
+        assert_eq!(id.signing_key(scope, || [1; 32]), [1; 32]);
+        assert_eq!(id.signing_key(scope, || [2; 32]), [1; 32]);
+        let next_day = "20150831/us-east-1/dynamodb/aws4_request";
+        assert_eq!(id.signing_key(next_day, || [3; 32]), [3; 32]);
+        assert_eq!(id.signing_key(next_day, || [4; 32]), [3; 32]);
+        // A copy starts empty.
+        let copy = KeyIdentity::clone(&id);
+        assert_eq!(copy.signing_key(next_day, || [5; 32]), [5; 32]);
     }
 
     #[test]

@@ -102,7 +102,11 @@ pub(crate) fn write_canonical_request<'h>(
     out.push_str(parts.canonical_query);
     out.push('\n');
     for name in signed_headers.clone() {
-        out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+        let start = out.len();
+        out.push_str(name);
+        if let Some(pushed) = out.get_mut(start..) {
+            pushed.make_ascii_lowercase();
+        }
         out.push(':');
         for (i, value) in header_values(req.headers, name).enumerate() {
             if i > 0 {

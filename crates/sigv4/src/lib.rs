@@ -76,7 +76,7 @@ pub use parse::{AuthLocation, CredentialScope, MAX_PRESIGN_EXPIRES_SECS, ParsedS
 pub use sign::{
     Credentials, SignOptions, Signed, presign, presign_with_options, sign, sign_with_options,
 };
-pub use verify::verify;
+pub use verify::{verify, verify_with_key};
 
 /// Re-exported so callers can build [`Expectations`] without naming the `time` crate version.
 pub use time::{Duration, OffsetDateTime};

@@ -79,7 +79,8 @@ impl CredentialScope {
     }
 
     /// The scope string used in the string to sign, borrowed.
-    pub(crate) fn as_str(&self) -> &str {
+    #[must_use]
+    pub fn as_str(&self) -> &str {
         self.text.get(self.slashes[0] + 1..).unwrap_or_default()
     }
 
@@ -263,8 +264,12 @@ impl ParsedSignature {
     fn check_time(&self, expected: &Expectations<'_>) -> Result<(), AuthError> {
         let now = expected.now;
         let skew = expected.max_skew;
-        let latest = now.saturating_add(skew);
-        if self.timestamp > latest {
+        // Compared as nanoseconds since the epoch (no calendar arithmetic on the way); the same
+        // order as comparing with the (saturated) date-times of the messages below.
+        let request = self.timestamp.unix_timestamp_nanos();
+        let now_nanos = now.unix_timestamp_nanos();
+        if request > now_nanos.saturating_add(skew.whole_nanoseconds()) {
+            let latest = now.saturating_add(skew);
             return Err(AuthError::SignatureNotYetCurrent {
                 request: self.amz_date().to_owned(),
                 latest: format_amz_date(latest),
@@ -274,8 +279,8 @@ impl ParsedSignature {
         }
         // A presigned URL is valid for its X-Amz-Expires; a header-signed request for the skew.
         let window = self.expires.unwrap_or(skew);
-        let earliest = now.saturating_sub(window);
-        if self.timestamp < earliest {
+        if request < now_nanos.saturating_sub(window.whole_nanoseconds()) {
+            let earliest = now.saturating_sub(window);
             return Err(AuthError::SignatureExpired {
                 request: self.amz_date().to_owned(),
                 earliest: format_amz_date(earliest),
@@ -428,17 +433,14 @@ fn header_components<'a>(
 /// The pieces of `text` between bytes matching `is_separator` (ASCII separators only, so every
 /// piece is valid UTF-8), like `str::split` with a predicate but without decoding characters.
 fn split_ascii(text: &str, is_separator: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
-    let mut start = 0;
-    let ends = text
-        .bytes()
-        .enumerate()
-        .filter(move |(_, b)| is_separator(*b))
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()));
-    ends.map(move |end| {
-        let piece = text.get(start..end).unwrap_or_default();
-        start = end + 1;
-        piece
+    let bytes = text.as_bytes();
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        let rest = bytes.get(from..).unwrap_or_default();
+        let end = rest.iter().position(|&b| is_separator(b)).map(|i| from + i);
+        start = end.map(|e| e + 1);
+        text.get(from..end.unwrap_or(bytes.len()))
     })
 }
 

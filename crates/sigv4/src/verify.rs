@@ -5,7 +5,7 @@ use subtle::ConstantTimeEq;
 use crate::canonical::{CanonicalParts, write_canonical_request, write_string_to_sign};
 use crate::encode::{PathMode, canonical_query};
 use crate::key::{HexDigest, SigningKeyCache, signature_digest};
-use crate::parse::{AuthLocation, ParsedSignature};
+use crate::parse::{AuthLocation, CredentialScope, ParsedSignature};
 use crate::{AuthError, Expectations, RequestParts};
 
 /// Query parameter carrying a presigned URL's signature (never part of the canonical query).
@@ -33,15 +33,35 @@ pub fn verify(
     expected: &Expectations<'_>,
     cache: &SigningKeyCache,
 ) -> Result<(), AuthError> {
+    let signing_key = |scope: &CredentialScope| {
+        cache.signing_key(
+            parsed.access_key_id(),
+            secret,
+            scope.date(),
+            scope.region(),
+            scope.service(),
+        )
+    };
+    verify_with_key(parsed, req, body, signing_key, expected)
+}
+
+/// [`verify`] with the signing key supplied by the caller: `signing_key` is called once, after
+/// the checks pass, with the request's credential scope and must return the key derived from the
+/// caller's secret for that scope ([`crate::derive_signing_key`], possibly remembered from an
+/// earlier request of the same key and scope).
+///
+/// # Errors
+/// The check errors, or [`AuthError::SignatureMismatch`].
+pub fn verify_with_key(
+    parsed: &ParsedSignature,
+    req: &RequestParts<'_>,
+    body: &[u8],
+    signing_key: impl FnOnce(&CredentialScope) -> [u8; 32],
+    expected: &Expectations<'_>,
+) -> Result<(), AuthError> {
     parsed.check(expected)?;
     let scope = parsed.scope();
-    let key = cache.signing_key(
-        parsed.access_key_id(),
-        secret,
-        scope.date(),
-        scope.region(),
-        scope.service(),
-    );
+    let key = signing_key(scope);
     let payload_hash = HexDigest::sha256(body);
     let scope_string = scope.as_str();
     // One buffer for the canonical request, then the string to sign, of every candidate.

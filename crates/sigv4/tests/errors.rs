@@ -561,3 +561,48 @@ fn verify_fills_and_reuses_the_key_cache() {
     );
     assert_eq!(cache.len(), 2);
 }
+
+#[test]
+fn verify_with_key_uses_the_supplied_key_after_the_checks() {
+    use palisade_sigv4::{derive_signing_key, verify_with_key};
+    let h = signed_headers(NOW, "us-east-1", "dynamodb");
+    let hr = refs(&h);
+    let r = req(&hr);
+    let parsed = parse(&r).unwrap();
+    let right = |scope: &palisade_sigv4::CredentialScope| {
+        assert_eq!(scope.as_str(), "20150830/us-east-1/dynamodb/aws4_request");
+        derive_signing_key(SECRET, scope.date(), scope.region(), scope.service())
+    };
+    assert_eq!(
+        verify_with_key(&parsed, &r, BODY, right, &expect(NOW)),
+        Ok(())
+    );
+    assert_eq!(
+        verify_with_key(&parsed, &r, BODY, |_| [0; 32], &expect(NOW)),
+        Err(AuthError::SignatureMismatch)
+    );
+    // The checks run first: a failing one is reported without asking for the key.
+    let late = NOW + Duration::hours(1);
+    let err = verify_with_key(&parsed, &r, BODY, |_| panic!("key asked"), &expect(late));
+    assert!(matches!(err, Err(AuthError::SignatureExpired { .. })));
+}
+
+#[test]
+fn skew_boundaries_are_inclusive() {
+    let h = signed_headers(NOW, "us-east-1", "dynamodb");
+    let hr = refs(&h);
+    let five = Duration::minutes(5);
+    let nano = Duration::nanoseconds(1);
+    assert_eq!(authenticate(&hr, "", NOW + five), Ok(()));
+    assert_eq!(authenticate(&hr, "", NOW - five), Ok(()));
+    let err = authenticate(&hr, "", NOW + five + nano).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Signature expired: 20150830T123600Z is now earlier than 20150830T123600Z (20150830T124100Z - 5 min.)"
+    );
+    let err = authenticate(&hr, "", NOW - five - nano).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Signature not yet current: 20150830T123600Z is still later than 20150830T123559Z (20150830T123059Z + 5 min.)"
+    );
+}

@@ -5,14 +5,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use palisade_model::Item;
+use palisade_storage::WriteTxn;
 
 use crate::capacity::Consumed;
+use crate::codec_json::stored_item_size;
 use crate::error::{CancellationReason, EngineError, Result};
 use crate::items::{Change, Condition, Updater, apply_change, read_item};
 use crate::query::Projector;
 use crate::schema::TableMeta;
 use crate::size::item_size;
-use crate::{Engine, keys, validate};
+use crate::{Engine, codec, keys, stats, validate};
 
 /// Idempotency window of ClientRequestToken.
 const TOKEN_TTL: Duration = Duration::from_secs(600);
@@ -89,6 +91,97 @@ fn has_duplicates(table: &TableMeta, keys: &[Item]) -> Result<bool> {
     Ok(false)
 }
 
+/// One write of a BatchWriteItem with the storage key of its item.
+struct KeyedWrite {
+    key: Vec<u8>,
+    write: BatchWrite,
+}
+
+/// The writes of one table of a BatchWriteItem (already validated) with their storage keys;
+/// DynamoDB's error when two of them name the same item. A batch holds at most 25 writes, so
+/// each key is compared with those before it.
+fn keyed_writes(table: &TableMeta, writes: Vec<BatchWrite>) -> Result<Vec<KeyedWrite>> {
+    let mut out: Vec<KeyedWrite> = Vec::with_capacity(writes.len());
+    for write in writes {
+        // The storage key of an item is made of its key attributes only.
+        let key = match &write {
+            BatchWrite::Put(item) | BatchWrite::Delete(item) => keys::item_key(table, item)?,
+        };
+        if out.iter().any(|w| w.key == key) {
+            return Err(EngineError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
+        out.push(KeyedWrite { key, write });
+    }
+    Ok(out)
+}
+
+/// Applies the writes of one table without indexes: what [`apply_change`] does for such a
+/// table (the item, its statistics and the capacity, which depends on the old item's size),
+/// without decoding the old items, and with the statistics stored once.
+fn write_unindexed(
+    txn: &mut dyn WriteTxn,
+    table: &TableMeta,
+    writes: &[KeyedWrite],
+) -> Result<Consumed> {
+    let mut consumed = Consumed::default();
+    let mut stats = stats::Tally::new(table.id, 0);
+    for KeyedWrite { key, write } in writes {
+        let old_size = match txn.get(key)? {
+            Some(stored) => Some(stored_item_size(&stored)?),
+            None => None,
+        };
+        let (d_items, d_bytes) = match (write, old_size) {
+            (BatchWrite::Put(item), old) => {
+                let new_size = item_size(item);
+                txn.put(key, &codec::encode_item(item));
+                let old_size = old.unwrap_or(0);
+                consumed.add_table_write(old_size.max(new_size));
+                (
+                    1 - i64::from(old.is_some()),
+                    new_size as i64 - old_size as i64,
+                )
+            }
+            (BatchWrite::Delete(_), Some(old_size)) => {
+                txn.delete(key);
+                consumed.add_table_write(old_size);
+                (-1, -(old_size as i64))
+            }
+            (BatchWrite::Delete(_), None) => {
+                consumed.add_table_write(0);
+                continue;
+            }
+        };
+        stats.add(txn, d_items, d_bytes)?;
+    }
+    stats.store(txn);
+    Ok(consumed)
+}
+
+/// Applies the writes of one table with indexes, each through [`apply_change`] (which needs
+/// the old item to move its index entries).
+fn write_indexed(
+    txn: &mut dyn WriteTxn,
+    table: &TableMeta,
+    writes: &[KeyedWrite],
+) -> Result<Consumed> {
+    let mut consumed = Consumed::default();
+    for KeyedWrite { write, .. } in writes {
+        let (key, new) = match write {
+            BatchWrite::Put(item) => (item, Some(item.clone())),
+            BatchWrite::Delete(key) => (key, None),
+        };
+        let old = read_item(txn, table, key)?;
+        if old.is_none() && new.is_none() {
+            consumed.add_table_write(0);
+            continue;
+        }
+        consumed.merge(&apply_change(txn, table, &Change { old, new })?);
+    }
+    Ok(consumed)
+}
+
 impl Engine {
     /// BatchWriteItem: all requests of all tables are written in one durable transaction, so
     /// nothing is ever left unprocessed.
@@ -97,45 +190,26 @@ impl Engine {
         account: &str,
         requests: Vec<(String, Vec<BatchWrite>)>,
     ) -> Result<Vec<(String, Consumed)>> {
-        let mut resolved = Vec::new();
+        let mut resolved = Vec::with_capacity(requests.len());
         for (name, writes) in requests {
             let table = self.table(account, &name)?;
-            let mut keys_seen = Vec::new();
             for w in &writes {
                 match w {
-                    BatchWrite::Put(item) => {
-                        validate::check_item(&table, item)?;
-                        keys_seen.push(validate::key_of(&table, item));
-                    }
-                    BatchWrite::Delete(key) => {
-                        validate::check_key(&table, key)?;
-                        keys_seen.push(key.clone());
-                    }
+                    BatchWrite::Put(item) => validate::check_item(&table, item)?,
+                    BatchWrite::Delete(key) => validate::check_key(&table, key)?,
                 }
             }
-            if has_duplicates(&table, &keys_seen)? {
-                return Err(EngineError::validation(
-                    "Provided list of item keys contains duplicates",
-                ));
-            }
+            let writes = keyed_writes(&table, writes)?;
             resolved.push((name, table, writes));
         }
         self.write(move |txn| {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(resolved.len());
             for (name, table, writes) in &resolved {
-                let mut consumed = Consumed::default();
-                for w in writes {
-                    let (key, new) = match w {
-                        BatchWrite::Put(item) => (item, Some(item.clone())),
-                        BatchWrite::Delete(key) => (key, None),
-                    };
-                    let old = read_item(txn, table, key)?;
-                    if old.is_none() && new.is_none() {
-                        consumed.add_table_write(0);
-                        continue;
-                    }
-                    consumed.merge(&apply_change(txn, table, &Change { old, new })?);
-                }
+                let consumed = if table.indexes.is_empty() {
+                    write_unindexed(txn, table, writes)?
+                } else {
+                    write_indexed(txn, table, writes)?
+                };
                 out.push((name.clone(), consumed));
             }
             Ok(out)
@@ -366,3 +440,7 @@ impl Engine {
         Ok(result)
     }
 }
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod tests;

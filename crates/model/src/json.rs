@@ -342,6 +342,14 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, SerializationError> {
 // ---------------------------------------------------------------------------------------
 // Second pass: build the value and enforce DynamoDB's rules (ValidationException).
 
+/// The type members of an attribute value, in the order they are validated.
+const TYPE_TAGS: [&str; 10] = ["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"];
+
+/// The position of a type member in [`TYPE_TAGS`]; `None` for members DynamoDB ignores.
+fn type_tag_index(name: &str) -> Option<usize> {
+    TYPE_TAGS.iter().position(|tag| *tag == name)
+}
+
 /// Decodes a value already checked by the shape pass. `depth` is the level of this value
 /// (1 for a top-level attribute).
 fn decode_value(v: &Value, depth: usize) -> Result<AttributeValue, ValidationError> {
@@ -354,10 +362,16 @@ fn decode_value(v: &Value, depth: usize) -> Result<AttributeValue, ValidationErr
     // Every member that is set is validated before the "more than one type" check, as
     // DynamoDB does; the order is fixed so the first error reported does not depend on the
     // order of the JSON members.
+    let mut set: [Option<&Value>; TYPE_TAGS.len()] = [None; TYPE_TAGS.len()];
+    for (name, field) in members {
+        if let Some(slot) = type_tag_index(name) {
+            set[slot] = Some(field).filter(|f| !f.is_null());
+        }
+    }
     let mut decoded: Option<AttributeValue> = None;
     let mut types_set = 0usize;
-    for tag in ["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"] {
-        let Some(field) = members.get(tag).filter(|f| !f.is_null()) else {
+    for (tag, field) in TYPE_TAGS.iter().zip(set) {
+        let Some(field) = field else {
             continue;
         };
         types_set += 1;

@@ -1,5 +1,7 @@
 //! BatchGetItem, BatchWriteItem, TransactGetItems, TransactWriteItems.
 
+use std::collections::BTreeSet;
+
 use palisade_engine::{
     BatchGetTable, BatchWrite, Engine, RequestToken, TransactAction, TransactWrite,
 };
@@ -38,12 +40,12 @@ fn items_check<'a>(
         Some(pk) => leading_keys(&pk.name, items.clone()),
         None => Vec::new(),
     };
-    let mut attributes = extra_attributes;
+    // Every name once, in order, copied once.
+    let mut names: BTreeSet<&str> = extra_attributes.iter().map(String::as_str).collect();
     for item in items {
-        attributes.extend(item.keys().cloned());
+        names.extend(item.keys().map(String::as_str));
     }
-    attributes.sort();
-    attributes.dedup();
+    let attributes: Vec<String> = names.into_iter().map(str::to_owned).collect();
     Ok(check
         .keys("dynamodb:LeadingKeys", leading)
         .keys("dynamodb:Attributes", attributes))

@@ -188,7 +188,12 @@ fn run_job(
                 .iter()
                 .map(|(k, v)| k.len() + v.map_or(0, <[u8]>::len))
                 .sum::<usize>();
-            group.apply(own);
+            if group.is_empty() {
+                // The group's first writes: take them whole instead of inserting each.
+                *group = own;
+            } else {
+                group.apply(own);
+            }
             Outcome::Committed
         }
         Ok(Err(Abort)) => match txn.read_failure.into_inner() {
@@ -220,7 +225,8 @@ fn unstorable_write(writes: &Overlay) -> Option<StorageError> {
 /// Writes a group's writes as one fjall batch and syncs the journal (`fdatasync`: the journal
 /// only grows, and `fdatasync` also makes its new length durable) before publishing them.
 fn commit_group(db: &Database, data: &Keyspace, group: Overlay) -> Result<(), StorageError> {
-    let mut batch = db.batch().durability(Some(PersistMode::SyncData));
+    let mut batch = fjall::OwnedWriteBatch::with_capacity(db.clone(), group.len())
+        .durability(Some(PersistMode::SyncData));
     for (key, value) in group.into_writes() {
         match value {
             Some(value) => batch.insert(data, key, value),

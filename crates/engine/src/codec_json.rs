@@ -100,7 +100,7 @@ fn value_size(input: &mut &[u8], depth: usize) -> Result<usize, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError("nesting too deep"));
     }
-    // A string's size is its length in bytes: it is checked as UTF-8 when it is written out.
+    // A string's size is its length in bytes (its UTF-8 was checked when it was stored).
     Ok(match take_byte(input)? {
         0 => take_bytes(input)?.len(),
         1 => palisade_model::number_size(&take_number(input)?.1),

@@ -377,3 +377,89 @@ impl Engine {
         Ok((stored, consumed))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use palisade_model::{AttributeValue, Item, Number, write_item_json};
+    use palisade_storage::memory::MemoryStorage;
+
+    use crate::catalog::CreateTableInput;
+    use crate::schema::{AttrType, BillingMode, KeyAttr};
+    use crate::{Engine, EngineConfig, WriteOptions, codec, write_stored_item_json};
+
+    const ACCOUNT: &str = "000000000000";
+
+    async fn engine_with_table() -> Engine {
+        let config = EngineConfig {
+            region: "us-east-1".into(),
+            account: ACCOUNT.into(),
+        };
+        let engine = Engine::open(Arc::new(MemoryStorage::new()), config).unwrap();
+        engine
+            .create_table(CreateTableInput {
+                account: ACCOUNT.into(),
+                name: "t".into(),
+                attribute_definitions: vec![KeyAttr {
+                    name: "pk".into(),
+                    ty: AttrType::S,
+                }],
+                key_schema: vec![("pk".into(), true)],
+                billing_mode: Some(BillingMode::PayPerRequest),
+                throughput: None,
+                local_indexes: Vec::new(),
+                global_indexes: Vec::new(),
+                tags: Vec::new(),
+                stream_view_type: None,
+                table_class: None,
+                deletion_protection: false,
+                resource_policy: None,
+            })
+            .await
+            .unwrap();
+        engine
+    }
+
+    fn key(pk: &str) -> Item {
+        Item::from([("pk".to_string(), AttributeValue::S(pk.into()))])
+    }
+
+    #[tokio::test]
+    async fn stored_get_item_matches_get_item() {
+        let engine = engine_with_table().await;
+        let mut item = key("a");
+        item.insert("s".into(), AttributeValue::S("é\"\n".repeat(3000)));
+        item.insert(
+            "n".into(),
+            AttributeValue::N(Number::parse("-1.5e3").unwrap()),
+        );
+        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::Null]));
+        engine
+            .put_item(ACCOUNT, "t", item.clone(), WriteOptions::default())
+            .await
+            .unwrap();
+        for (pk, consistent) in [("a", false), ("a", true), ("absent", true)] {
+            let (decoded, consumed) = engine.get_item(ACCOUNT, "t", &key(pk), consistent).unwrap();
+            let (stored, stored_consumed) = engine
+                .get_item_stored(ACCOUNT, "t", &key(pk), consistent)
+                .unwrap();
+            assert_eq!(stored_consumed, consumed);
+            assert_eq!(
+                stored.as_deref().map(|s| codec::decode_item(s).unwrap()),
+                decoded
+            );
+            if let (Some(stored), Some(decoded)) = (&stored, &decoded) {
+                let (mut ours, mut expected) = (Vec::new(), Vec::new());
+                write_stored_item_json(stored, &mut ours).unwrap();
+                write_item_json(decoded, &mut expected);
+                assert_eq!(ours, expected);
+            }
+        }
+        assert!(
+            engine
+                .get_item_stored(ACCOUNT, "missing", &key("a"), false)
+                .is_err()
+        );
+    }
+}

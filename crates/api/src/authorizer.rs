@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use palisade_directory::{Caller, Directory, PrincipalKind};
 use palisade_engine::Engine;
@@ -42,36 +42,126 @@ pub struct VpcOrigin {
     pub policies: Vec<CompiledPolicy>,
 }
 
-/// Compiled table resource policies by RevisionId and table ARN (compiled once per revision).
+/// Table resource policies for the authorizer: by table ARN as of one catalog generation of
+/// one engine (the request path, which then needs no table lookup), and compiled by RevisionId
+/// and table ARN (compiled once per revision).
 #[derive(Default)]
 pub struct PolicyCache {
+    current: Mutex<CurrentPolicies>,
     compiled: Mutex<HashMap<(String, String), Arc<CompiledPolicy>>>,
+}
+
+/// Each table's policy (or its absence) as read at one catalog generation of one engine: valid
+/// while [`Engine::catalog_generation`] keeps that value, since any change to a table's
+/// metadata (its policy, tags, or the table itself being deleted and created again) changes it.
+#[derive(Default)]
+struct CurrentPolicies {
+    /// The address of the engine the policies were read from.
+    engine: usize,
+    generation: u64,
+    /// The table asked for last and its policy (no hashing for runs of the same table).
+    last: Option<(String, Option<Arc<CompiledPolicy>>)>,
+    by_arn: HashMap<String, Option<Arc<CompiledPolicy>>>,
 }
 
 /// Most compiled table policies kept; the cache starts over beyond that.
 const POLICY_CACHE_LIMIT: usize = 4096;
 
+/// The ARN of the table a DynamoDB resource ARN (table, index or stream) belongs to: the
+/// resource ARN up to the table's name.
+fn table_arn(resource: &str) -> Option<&str> {
+    if !resource.starts_with("arn:") {
+        return None;
+    }
+    // The first ":dynamodb:" and ":table/" (searched from the colons, which is cheaper than a
+    // substring search).
+    let at = |part: &str| {
+        resource
+            .match_indices(':')
+            .map(|(i, _)| i)
+            .find(|&i| resource[i..].starts_with(part))
+    };
+    at(":dynamodb:")?;
+    let name_start = at(":table/")? + ":table/".len();
+    let rest = resource.get(name_start..)?;
+    let name_len = rest.find('/').unwrap_or(rest.len());
+    resource.get(..name_start + name_len)
+}
+
 impl PolicyCache {
     /// The resource policy of the table a DynamoDB resource ARN (table, index or stream) belongs
     /// to, if it has one.
     pub fn table_policy(&self, engine: &Engine, resource: &str) -> Option<Arc<CompiledPolicy>> {
-        if !resource.starts_with("arn:") || !resource.contains(":dynamodb:") {
+        let table_arn = table_arn(resource)?;
+        // Read before the table, so that a change after this point is seen by the next read.
+        let generation = engine.catalog_generation();
+        let engine_id = std::ptr::from_ref(engine) as usize;
+        if let Some(known) = self.current(engine_id, generation, table_arn) {
+            return known;
+        }
+        let policy = self.read_policy(engine, table_arn);
+        self.remember(engine_id, generation, table_arn, policy.as_ref());
+        policy
+    }
+
+    /// The policy of `table_arn` remembered for this engine and generation, if any was.
+    fn current(
+        &self,
+        engine: usize,
+        generation: u64,
+        table_arn: &str,
+    ) -> Option<Option<Arc<CompiledPolicy>>> {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.engine != engine || current.generation != generation {
             return None;
         }
-        let (prefix, rest) = resource.split_once(":table/")?;
-        // The resource is the table's ARN itself unless it names an index or a stream.
-        let table_arn: std::borrow::Cow<'_, str> = match rest.split_once('/') {
-            Some((name, _)) => format!("{prefix}:table/{name}").into(),
-            None => resource.into(),
-        };
-        let table = engine.table_by_arn(&table_arn).ok()?;
+        if let Some((arn, policy)) = &current.last
+            && arn == table_arn
+        {
+            return Some(policy.clone());
+        }
+        let policy = current.by_arn.get(table_arn)?.clone();
+        current.last = Some((table_arn.to_owned(), policy.clone()));
+        Some(policy)
+    }
+
+    /// Remembers the policy of `table_arn` read at `generation` of `engine`. Entries of another
+    /// engine or an older generation are dropped; a read at an older generation than the
+    /// entries' is not kept.
+    fn remember(
+        &self,
+        engine: usize,
+        generation: u64,
+        table_arn: &str,
+        policy: Option<&Arc<CompiledPolicy>>,
+    ) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.engine != engine
+            || current.generation < generation
+            || current.by_arn.len() >= POLICY_CACHE_LIMIT
+        {
+            current.engine = engine;
+            current.generation = generation;
+            current.last = None;
+            current.by_arn.clear();
+        }
+        if current.generation == generation {
+            current
+                .by_arn
+                .insert(table_arn.to_owned(), policy.map(Arc::clone));
+        }
+    }
+
+    /// Looks the table's policy up in the engine, compiling it once per revision.
+    fn read_policy(&self, engine: &Engine, table_arn: &str) -> Option<Arc<CompiledPolicy>> {
+        let table = engine.table_by_arn(table_arn).ok()?;
         let text = table.resource_policy.as_deref()?;
         let revision = table
             .policy_revision
             .clone()
             .unwrap_or_else(|| palisade_engine::policy_revision(text));
-        let key = (revision, table_arn.clone().into_owned());
-        let mut cache = self.compiled.lock().ok()?;
+        let key = (revision, table_arn.to_owned());
+        let mut cache = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(p) = cache.get(&key) {
             return Some(Arc::clone(p));
         }
@@ -132,12 +222,12 @@ impl IamAuthorizer<'_> {
                 ctx.insert_static("aws:sourcevpc", vpc.vpc_id.as_str());
                 ctx.insert_static("aws:sourcevpce", vpc.endpoint_id.as_str());
                 if let Some(ip) = vpc.source_ip {
-                    ctx.insert_static("aws:vpcsourceip", ip.to_string());
+                    ctx.insert_static("aws:vpcsourceip", ip_text(ip));
                 }
             }
             None => {
                 if let Some(ip) = self.origin.source_ip {
-                    ctx.insert_static("aws:sourceip", ip.to_string());
+                    ctx.insert_static("aws:sourceip", ip_text(ip));
                 }
             }
         }
@@ -155,6 +245,28 @@ impl IamAuthorizer<'_> {
         }
         ctx
     }
+}
+
+/// An address as `Display` writes it; IPv4 (the usual case) without the formatting machinery,
+/// which costs several times as much.
+fn ip_text(ip: IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut text = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            text.push('.');
+        }
+        if octet >= 100 {
+            text.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            text.push(char::from(b'0' + octet / 10 % 10));
+        }
+        text.push(char::from(b'0' + octet % 10));
+    }
+    text
 }
 
 /// The endpoint policies of one request: the stored one alone is shared, not copied.
@@ -327,5 +439,167 @@ impl Authorizer for IamAuthorizer<'_> {
         let shared = self.shared();
         self.decide(&shared, check, ResourcePolicy::Proposed(policy))
             .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_engine::schema::{AttrType, BillingMode, KeyAttr};
+    use palisade_engine::{CreateTableInput, EngineConfig};
+    use palisade_storage::memory::MemoryStorage;
+
+    const ACCT: &str = "111122223333";
+    const ARN: &str = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
+
+    fn engine() -> Engine {
+        let config = EngineConfig {
+            region: "us-east-1".into(),
+            account: ACCT.into(),
+        };
+        Engine::open(Arc::new(MemoryStorage::new()), config).unwrap()
+    }
+
+    async fn create(engine: &Engine, policy: Option<&str>) {
+        let input = CreateTableInput {
+            account: ACCT.into(),
+            name: "t".into(),
+            attribute_definitions: vec![KeyAttr {
+                name: "pk".into(),
+                ty: AttrType::S,
+            }],
+            key_schema: vec![("pk".into(), true)],
+            billing_mode: Some(BillingMode::PayPerRequest),
+            throughput: None,
+            local_indexes: Vec::new(),
+            global_indexes: Vec::new(),
+            tags: Vec::new(),
+            stream_view_type: None,
+            table_class: None,
+            deletion_protection: false,
+            resource_policy: policy.map(str::to_owned),
+        };
+        engine.create_table(input).await.unwrap();
+    }
+
+    /// A table policy with `n` statements (the cache tests tell policies apart by that).
+    fn policy(n: usize) -> String {
+        let statements: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"Sid":"s{i}","Effect":"Allow","Principal":{{"AWS":"444455556666"}},"Action":"dynamodb:GetItem","Resource":"{ARN}"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            statements.join(",")
+        )
+    }
+
+    /// How many statements the policy the cache gives for `resource` has.
+    fn count(cache: &PolicyCache, engine: &Engine, resource: &str) -> Option<usize> {
+        Some(cache.table_policy(engine, resource)?.statement_count())
+    }
+
+    #[test]
+    fn table_arns_of_resources() {
+        assert_eq!(table_arn(ARN), Some(ARN));
+        assert_eq!(table_arn(&format!("{ARN}/index/i")), Some(ARN));
+        assert_eq!(table_arn(&format!("{ARN}/stream/2024")), Some(ARN));
+        assert_eq!(table_arn("*"), None);
+        assert_eq!(table_arn("arn:aws:iam::111122223333:user/table/x"), None);
+        // As the table ARN was found before: the first ":table/" after a ":dynamodb:"
+        // anywhere.
+        let before = |r: &str| -> Option<String> {
+            if !r.starts_with("arn:") || !r.contains(":dynamodb:") {
+                return None;
+            }
+            let (prefix, rest) = r.split_once(":table/")?;
+            let name = rest.split_once('/').map_or(rest, |(n, _)| n);
+            Some(format!("{prefix}:table/{name}"))
+        };
+        for r in [
+            "arn:aws:dynamodb:r:a:table/x:table/y/index/z",
+            "arn:aws:s3:::table/x:dynamodb:y",
+            "arn:aws:dynamodb:r:a:table/",
+            "arn:aws:dynamodb:r:a:table",
+            "arn::dynamodb:::table/t/stream/s",
+            "ARN:aws:dynamodb:r:a:table/t",
+        ] {
+            assert_eq!(table_arn(r).map(str::to_owned), before(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn addresses_read_as_display_writes_them() {
+        for n in 0..=255u8 {
+            for ip in [
+                [n, 0, 10, 255],
+                [127, n, 0, 1],
+                [9, 99, n, 100],
+                [1, 2, 3, n],
+            ] {
+                let ip = IpAddr::from(ip);
+                assert_eq!(ip_text(ip), ip.to_string());
+            }
+        }
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(ip_text(v6), "2001:db8::1");
+    }
+
+    #[tokio::test]
+    async fn a_changed_policy_is_seen_by_the_next_request() {
+        let engine = engine();
+        let cache = PolicyCache::default();
+        assert_eq!(count(&cache, &engine, ARN), None);
+        create(&engine, None).await;
+        assert_eq!(count(&cache, &engine, ARN), None);
+        engine
+            .put_resource_policy(ARN, policy(1), None)
+            .await
+            .unwrap();
+        assert_eq!(count(&cache, &engine, ARN), Some(1));
+        let index = format!("{ARN}/index/i");
+        assert_eq!(count(&cache, &engine, &index), Some(1));
+        engine
+            .put_resource_policy(ARN, policy(2), None)
+            .await
+            .unwrap();
+        assert_eq!(count(&cache, &engine, ARN), Some(2));
+        assert_eq!(count(&cache, &engine, &index), Some(2));
+        engine.delete_resource_policy(ARN, None).await.unwrap();
+        assert_eq!(count(&cache, &engine, ARN), None);
+        engine
+            .put_resource_policy(ARN, policy(3), None)
+            .await
+            .unwrap();
+        assert_eq!(count(&cache, &engine, ARN), Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_table_created_again_brings_its_own_policy() {
+        let engine = engine();
+        let cache = PolicyCache::default();
+        create(&engine, Some(&policy(1))).await;
+        assert_eq!(count(&cache, &engine, ARN), Some(1));
+        engine.delete_table(ACCT, "t").await.unwrap();
+        assert_eq!(count(&cache, &engine, ARN), None);
+        create(&engine, None).await;
+        assert_eq!(count(&cache, &engine, ARN), None);
+        engine.delete_table(ACCT, "t").await.unwrap();
+        create(&engine, Some(&policy(2))).await;
+        assert_eq!(count(&cache, &engine, ARN), Some(2));
+    }
+
+    #[tokio::test]
+    async fn one_cache_never_mixes_engines() {
+        let (a, b) = (engine(), engine());
+        let cache = PolicyCache::default();
+        create(&a, Some(&policy(1))).await;
+        create(&b, None).await;
+        assert_eq!(count(&cache, &a, ARN), Some(1));
+        assert_eq!(count(&cache, &b, ARN), None);
+        assert_eq!(count(&cache, &a, ARN), Some(1));
     }
 }

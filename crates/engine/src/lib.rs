@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use palisade_storage::{Storage, WriteTxn};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 
 pub use batch::{
     BatchGetResult, BatchGetTable, BatchWrite, RequestToken, TransactAction, TransactWrite,
@@ -102,7 +102,7 @@ pub struct Engine {
     storage: Arc<dyn Storage>,
     config: EngineConfig,
     /// Table metadata by (account, name); replaced whole when a table changes.
-    tables: RwLock<HashMap<(String, String), Arc<schema::TableMeta>>>,
+    tables: resources::Tracked<HashMap<(String, String), Arc<schema::TableMeta>>>,
     /// ClientRequestTokens of recent TransactWriteItems calls.
     tokens: Mutex<batch::TokenCache>,
 }
@@ -113,7 +113,7 @@ impl Engine {
         let engine = Engine {
             storage,
             config,
-            tables: RwLock::new(HashMap::new()),
+            tables: resources::Tracked::new(HashMap::new()),
             tokens: Mutex::new(batch::TokenCache::default()),
         };
         engine.load_catalog()?;

@@ -1,10 +1,79 @@
 //! Table-level resources: tags and resource-based policies (with their RevisionIds).
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{EngineError, Result};
 use crate::schema::TableMeta;
 use crate::{Engine, keys};
+
+/// Counts the ends of write accesses to every engine's table catalog ([`Tracked::write`]).
+/// One counter for all engines, so that a value also tells engines apart over time: opening
+/// an engine writes its catalog.
+static CATALOG_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// A value behind a read-write lock whose every write access, when it ends, advances the
+/// catalog generation ([`Engine::catalog_generation`]). Holds the engine's table metadata, so
+/// that no change to a table (create, update, delete, tags, resource policy) can go unseen by
+/// caches of what is derived from it.
+#[derive(Debug, Default)]
+pub(crate) struct Tracked<T> {
+    lock: RwLock<T>,
+}
+
+impl<T> Tracked<T> {
+    pub(crate) fn new(value: T) -> Tracked<T> {
+        Tracked {
+            lock: RwLock::new(value),
+        }
+    }
+
+    /// Shared access.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.lock.read()
+    }
+
+    /// Exclusive access; the generation advances when the guard is dropped (while the lock is
+    /// still held, so a reader that sees the new generation sees the change).
+    pub(crate) fn write(&self) -> TrackedWrite<'_, T> {
+        TrackedWrite(self.lock.write())
+    }
+}
+
+/// The guard of [`Tracked::write`].
+pub(crate) struct TrackedWrite<'a, T>(RwLockWriteGuard<'a, T>);
+
+impl<T> Deref for TrackedWrite<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for TrackedWrite<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> Drop for TrackedWrite<'_, T> {
+    fn drop(&mut self) {
+        // Runs before the inner guard releases the lock.
+        CATALOG_GENERATION.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Engine {
+    /// A number that changes whenever the table metadata of any engine may have changed
+    /// (tables created, updated or deleted, tags, resource policies). Read it before reading
+    /// metadata: while it keeps its value, what was derived from that metadata is current.
+    pub fn catalog_generation(&self) -> u64 {
+        CATALOG_GENERATION.load(Ordering::SeqCst)
+    }
+}
 
 impl Engine {
     /// The table named by a resource ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`), for

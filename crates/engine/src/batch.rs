@@ -119,7 +119,8 @@ fn keyed_writes(table: &TableMeta, writes: Vec<BatchWrite>) -> Result<Vec<KeyedW
 
 /// Applies the writes of one table without indexes: what [`apply_change`] does for such a
 /// table (the item, its statistics and the capacity, which depends on the old item's size),
-/// without decoding the old items, and with the statistics stored once.
+/// without copying or decoding the old items (only their size is needed), and with the
+/// statistics stored once.
 fn write_unindexed(
     txn: &mut dyn WriteTxn,
     table: &TableMeta,
@@ -128,7 +129,7 @@ fn write_unindexed(
     let mut consumed = Consumed::default();
     let mut stats = stats::Tally::new(table.id, 0);
     for KeyedWrite { key, write } in writes {
-        let old_size = match txn.get(key)? {
+        let old_size = match txn.get_shared(key)? {
             Some(stored) => Some(stored_item_size(&stored)?),
             None => None,
         };

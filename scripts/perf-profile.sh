@@ -1,0 +1,35 @@
+#!/bin/bash
+# Profiles the release server natively: perf (cpu-clock samples, DWARF call graphs) for 5 s of
+# one `palisade bench` workload, server pinned to CPU 0 and the load generator to CPU 1.
+#
+#   scripts/perf-profile.sh WORKLOAD [NAME] [ITEMS]
+#
+# Writes NAME.script (perf script text, default NAME = WORKLOAD) in the current directory and
+# prints where the requests' time went. Read it further with scripts/perf-shares.py, e.g.
+#   scripts/perf-shares.py get.script authenticate_within 'IamAuthorizer as'
+# Needs perf (Debian: linux-perf) and a release build (cargo build --release -p palisade).
+set -euo pipefail
+workload=${1:?usage: perf-profile.sh WORKLOAD [NAME] [ITEMS]}
+name=${2:-$workload}
+items=${3:-10000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/target/release/palisade
+port=$((47300 + RANDOM % 500))
+data=$(mktemp -d)
+export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
+export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
+export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
+export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
+taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$data" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 50); do grep -q listening "$data/server.log" 2>/dev/null && break; sleep 0.1; done
+bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" --items "$items" --keep-table --client-cpu 1)
+"${bench[@]}" --requests 200 >/dev/null
+perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$data/perf.data" -p $server -- sleep 5.5 >/dev/null 2>&1 &
+recorder=$!
+sleep 0.3
+"${bench[@]}" --duration 5s --warmup 0s --no-preload | tail -2
+wait $recorder || true
+perf script -i "$data/perf.data" -F comm,tid,ip,sym 2>/dev/null >"$name.script"
+python3 "$root/scripts/perf-shares.py" "$name.script" 'palisade_api::Api::respond::'

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use palisade_directory::{Caller, Directory, PrincipalKind};
 use palisade_engine::Engine;
-use palisade_iam::{CompiledPolicy, PolicySet, RequestContext};
+use palisade_iam::{CompiledPolicy, PolicySet, RequestContextOf};
 use palisade_network::Network;
 use palisade_organizations::Organizations;
 
@@ -201,7 +201,8 @@ impl IamAuthorizer<'_> {
     /// The request context of one check: the caller's keys, the request's global keys, and the
     /// operation's own keys. The caller's keys and the request-wide ones that do not depend on
     /// the connection are built once per caller and second and shared.
-    fn context(&self, shared: &Shared<'_>, check: &Check) -> RequestContext {
+    /// The check's action, resource and keys are borrowed, not copied.
+    fn context<'c>(&self, shared: &Shared<'_>, check: &'c Check) -> RequestContextOf<'c> {
         let secure = if self.origin.secure_transport {
             "true"
         } else {
@@ -216,7 +217,7 @@ impl IamAuthorizer<'_> {
                 ("aws:principalisawsservice", "false"),
             ],
         );
-        let mut ctx = RequestContext::with_base(base, &check.action, &check.resource);
+        let mut ctx = RequestContextOf::borrowing(base, &check.action, &check.resource);
         match &self.origin.vpc {
             Some(vpc) => {
                 ctx.insert_static("aws:sourcevpc", vpc.vpc_id.as_str());
@@ -241,7 +242,7 @@ impl IamAuthorizer<'_> {
             ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
         }
         for (k, v) in &check.keys {
-            ctx.insert(k, v.clone());
+            ctx.insert_borrowed(k, v);
         }
         ctx
     }

@@ -2,7 +2,7 @@
 //! condition values, principals, and statements indexed by service prefix.
 
 use crate::condition::CompiledCondition;
-use crate::context::{Principal, PrincipalType, RequestContext};
+use crate::context::{Principal, PrincipalType, RequestContextOf};
 use crate::findings::PolicyError;
 use crate::glob::{ArnPattern, Pattern, Syntax, split_arn};
 use crate::model::{
@@ -221,7 +221,7 @@ impl CompiledStatement {
     /// `parts` is `ctx.resource_parts()`, computed once by the caller.
     pub(crate) fn applies(
         &self,
-        ctx: &RequestContext,
+        ctx: &RequestContextOf<'_>,
         parts: Option<[&str; 6]>,
         has_boundary: bool,
     ) -> Option<Grant> {

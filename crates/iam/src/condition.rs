@@ -15,7 +15,7 @@ use ipnet::IpNet;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
-use crate::context::{ContextValue, RequestContext};
+use crate::context::{ContextValue, RequestContextOf};
 use crate::glob::{ArnPattern, Pattern, Syntax};
 use crate::model::{Condition, ConditionOperator, OperatorFamily, OperatorKind, SetQualifier};
 
@@ -84,7 +84,7 @@ impl CompiledCondition {
     }
 
     /// Evaluates the entry against the request.
-    pub(crate) fn evaluate(&self, ctx: &RequestContext) -> bool {
+    pub(crate) fn evaluate(&self, ctx: &RequestContextOf<'_>) -> bool {
         let present: &[String] = match ctx.get_hashed(&self.key, self.hash) {
             None => &[],
             Some(ContextValue::Single(s)) => std::slice::from_ref(s),
@@ -118,7 +118,7 @@ impl CompiledCondition {
 
     /// Whether one request value matches any policy value under the positive form of the
     /// operator.
-    fn positive(&self, x: &str, ctx: &RequestContext) -> bool {
+    fn positive(&self, x: &str, ctx: &RequestContextOf<'_>) -> bool {
         use OperatorKind as O;
         match &self.values {
             Values::Str(ps) => {

@@ -178,12 +178,13 @@ impl From<Vec<String>> for ContextValue {
     }
 }
 
-/// One condition key: the hash of its lower-cased name, the name in ASCII lower case (borrowed
-/// for names given in lower case as literals) and the value.
-type Entry = (u64, Cow<'static, str>, ContextValue);
+/// One condition key: the hash of its lower-cased name, the name (lower-cased when copied;
+/// names borrowed from the caller keep their case, and every comparison ignores ASCII case) and
+/// the value (borrowed from the caller or owned).
+type Entry<'a> = (u64, Cow<'a, str>, Cow<'a, ContextValue>);
 
-/// The lower-cased name of `key`, borrowed when it already is.
-fn lower_static(key: &'static str) -> Cow<'static, str> {
+/// The lower-cased form of `key`, borrowed when it already is.
+fn lower(key: &str) -> Cow<'_, str> {
     if key.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(key.to_ascii_lowercase())
     } else {
@@ -192,12 +193,12 @@ fn lower_static(key: &'static str) -> Cow<'static, str> {
 }
 
 /// Sets `key` in `keys` (in place when present, else appended).
-fn set(
-    keys: &mut Vec<Entry>,
+fn set<'a>(
+    keys: &mut Vec<Entry<'a>>,
     hash: u64,
-    name: impl FnOnce() -> Cow<'static, str>,
+    name: impl FnOnce() -> Cow<'a, str>,
     key: &str,
-    value: ContextValue,
+    value: Cow<'a, ContextValue>,
 ) {
     match find(keys, key, hash) {
         Some(i) => keys[i].2 = value,
@@ -205,7 +206,7 @@ fn set(
     }
 }
 
-fn find(keys: &[Entry], key: &str, hash: u64) -> Option<usize> {
+fn find(keys: &[Entry<'_>], key: &str, hash: u64) -> Option<usize> {
     keys.iter()
         .position(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key))
 }
@@ -218,7 +219,7 @@ pub struct ContextBase {
     principal: Principal,
     /// Whether the principal is a service-linked role (computed once).
     service_linked: bool,
-    keys: Vec<Entry>,
+    keys: Vec<Entry<'static>>,
 }
 
 impl ContextBase {
@@ -237,9 +238,9 @@ impl ContextBase {
             set(
                 &mut keys,
                 key_hash(key),
-                || lower_static(key),
+                || Cow::Borrowed(key),
                 key,
-                value.into(),
+                Cow::Owned(value.into()),
             );
         };
         if p.kind != PrincipalType::Anonymous {
@@ -272,20 +273,19 @@ impl ContextBase {
             hash,
             || key.to_ascii_lowercase().into(),
             key,
-            value.into(),
+            Cow::Owned(value.into()),
         );
     }
 
-    /// [`insert`](Self::insert) for a key name known at compile time: a name given in lower
-    /// case is not copied.
+    /// [`insert`](Self::insert) for a key name known at compile time: the name is not copied.
     pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
         let hash = key_hash(key);
         set(
             &mut self.keys,
             hash,
-            || lower_static(key),
+            || Cow::Borrowed(key),
             key,
-            value.into(),
+            Cow::Owned(value.into()),
         );
     }
 
@@ -295,21 +295,32 @@ impl ContextBase {
     }
 }
 
-/// One request to authorize.
+/// One request to authorize, owning what it holds.
+pub type RequestContext = RequestContextOf<'static>;
+
+/// One request to authorize. Action, resource and keys may be borrowed from the caller for
+/// `'a` ([`borrowing`](Self::borrowing), [`insert_borrowed`](Self::insert_borrowed)).
 #[derive(Debug, Clone)]
-pub struct RequestContext {
+pub struct RequestContextOf<'a> {
     /// The principal and the keys shared with other requests of the same caller.
     base: Arc<ContextBase>,
-    action: String,
+    action: Cow<'a, str>,
     action_lower: String,
     service_len: usize,
-    resource: String,
-    resource_account: Option<String>,
+    resource: Cow<'a, str>,
+    resource_account: Option<Cow<'a, str>>,
     /// Byte offsets of the first five colons of the resource ARN, if it is ARN-shaped.
     resource_colons: Option<[usize; 5]>,
     /// Keys of this request, stored in ASCII lower case with their [`key_hash`], in insertion
     /// order; a key also in `base` overrides it.
-    keys: Vec<Entry>,
+    keys: Vec<Entry<'a>>,
+}
+
+/// The account part of a resource ARN, unless it has none or is AWS's (`aws`).
+fn resource_account_of(resource: &str, colons: Option<[usize; 5]>) -> Option<&str> {
+    split_at_colons(resource, colons?)
+        .map(|p| p[4])
+        .filter(|a| !a.is_empty() && *a != "aws")
 }
 
 impl RequestContext {
@@ -327,17 +338,47 @@ impl RequestContext {
     /// A request to perform `action` on `resource` by the principal of `base`, with its keys
     /// (as [`new`](Self::new) with the base's principal, followed by the base's inserts).
     pub fn with_base(base: Arc<ContextBase>, action: &str, resource: &str) -> RequestContext {
-        let resource_account = split_arn(resource)
-            .map(|p| p[4])
-            .filter(|a| !a.is_empty() && *a != "aws")
-            .map(str::to_owned);
-        RequestContext {
+        let colons = arn_colons(resource);
+        let account = resource_account_of(resource, colons).map(|a| Cow::Owned(a.to_owned()));
+        RequestContextOf::assemble(
             base,
-            resource_colons: arn_colons(resource),
-            action: action.to_owned(),
+            Cow::Owned(action.to_owned()),
+            Cow::Owned(resource.to_owned()),
+            colons,
+            account,
+        )
+    }
+}
+
+impl<'a> RequestContextOf<'a> {
+    /// [`with_base`](RequestContext::with_base) with the action and the resource borrowed,
+    /// not copied.
+    pub fn borrowing(base: Arc<ContextBase>, action: &'a str, resource: &'a str) -> Self {
+        let colons = arn_colons(resource);
+        let account = resource_account_of(resource, colons).map(Cow::Borrowed);
+        RequestContextOf::assemble(
+            base,
+            Cow::Borrowed(action),
+            Cow::Borrowed(resource),
+            colons,
+            account,
+        )
+    }
+
+    fn assemble(
+        base: Arc<ContextBase>,
+        action: Cow<'a, str>,
+        resource: Cow<'a, str>,
+        resource_colons: Option<[usize; 5]>,
+        resource_account: Option<Cow<'a, str>>,
+    ) -> Self {
+        RequestContextOf {
+            base,
+            resource_colons,
             action_lower: action.to_ascii_lowercase(),
             service_len: action.find(':').unwrap_or(action.len()),
-            resource: resource.to_owned(),
+            action,
+            resource,
             resource_account,
             keys: Vec::with_capacity(8),
         }
@@ -345,7 +386,7 @@ impl RequestContext {
 
     /// Overrides the account that owns the resource (default: from the resource ARN).
     pub fn set_resource_account(&mut self, account: Option<String>) {
-        self.resource_account = account;
+        self.resource_account = account.map(Cow::Owned);
     }
 
     /// Sets a condition key (key names are case-insensitive). An empty multi-value list is
@@ -357,20 +398,32 @@ impl RequestContext {
             hash,
             || key.to_ascii_lowercase().into(),
             key,
-            value.into(),
+            Cow::Owned(value.into()),
         );
     }
 
-    /// [`insert`](Self::insert) for a key name known at compile time: a name given in lower
-    /// case is not copied.
+    /// [`insert`](Self::insert) for a key name known at compile time: the name is not copied.
     pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
         let hash = key_hash(key);
         set(
             &mut self.keys,
             hash,
-            || lower_static(key),
+            || Cow::Borrowed(key),
             key,
-            value.into(),
+            Cow::Owned(value.into()),
+        );
+    }
+
+    /// Sets a condition key to a value borrowed from the caller: neither the name nor the
+    /// value is copied.
+    pub fn insert_borrowed(&mut self, key: &'a str, value: &'a ContextValue) {
+        let hash = key_hash(key);
+        set(
+            &mut self.keys,
+            hash,
+            || Cow::Borrowed(key),
+            key,
+            Cow::Borrowed(value),
         );
     }
 
@@ -378,19 +431,23 @@ impl RequestContext {
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
         let hash = key_hash(key);
         match find(&self.keys, key, hash) {
-            Some(i) => Some(&self.keys[i].2),
-            None => find(&self.base.keys, key, hash).map(|i| &self.base.keys[i].2),
+            Some(i) => Some(&*self.keys[i].2),
+            None => find(&self.base.keys, key, hash).map(|i| &*self.base.keys[i].2),
         }
     }
 
     /// The value of a key given in ASCII lower case with its [`key_hash`].
     pub(crate) fn get_hashed(&self, key_lower: &str, hash: u64) -> Option<&ContextValue> {
-        let exact = |(h, k, _): &&Entry| *h == hash && **k == *key_lower;
         self.keys
             .iter()
-            .find(exact)
-            .or_else(|| self.base.keys.iter().find(exact))
-            .map(|(_, _, v)| v)
+            .find(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key_lower))
+            .or_else(|| {
+                self.base
+                    .keys
+                    .iter()
+                    .find(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key_lower))
+            })
+            .map(|(_, _, v)| &**v)
     }
 
     /// Whether the principal is a service-linked role.
@@ -437,28 +494,28 @@ impl RequestContext {
     /// account, e.g. `*`).
     pub fn same_account(&self) -> bool {
         match (&self.base.principal.account, &self.resource_account) {
-            (Some(p), Some(r)) => p == r,
+            (Some(p), Some(r)) => p.as_str() == r.as_ref(),
             (None, Some(_)) => false,
             (_, None) => true,
         }
     }
 
     /// All keys (lower-cased names) and values, in insertion order (the base's first).
-    pub fn keys(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+    pub fn keys(&self) -> impl Iterator<Item = (Cow<'_, str>, &ContextValue)> {
         let base = self.base.keys.iter().map(|(h, k, v)| {
             let v = find(&self.keys, k, *h).map_or(v, |i| &self.keys[i].2);
-            (k.as_ref(), v)
+            (lower(k), &**v)
         });
         let own = self
             .keys
             .iter()
             .filter(|(h, k, _)| find(&self.base.keys, k, *h).is_none())
-            .map(|(_, k, v)| (k.as_ref(), v));
+            .map(|(_, k, v)| (lower(k), &**v));
         base.chain(own)
     }
 }
 
-impl Resolver for RequestContext {
+impl Resolver for RequestContextOf<'_> {
     fn single(&self, key_lower: &str, hash: u64) -> Option<&str> {
         match self.get_hashed(key_lower, hash)? {
             ContextValue::Single(s) => Some(s),
@@ -529,13 +586,56 @@ mod tests {
         assert_eq!(c.get("aws:sourcevpc"), Some(&ContextValue::from("vpc-1")));
         let keys: Vec<_> = c.keys().collect();
         let n = keys.len();
-        assert_eq!(keys[n - 3], ("aws:sourcevpc", &ContextValue::from("vpc-1")));
-        assert_eq!(keys[n - 2], ("aws:requestedregion", &region));
+        assert_eq!(keys[n - 3].0, "aws:sourcevpc");
+        assert_eq!(keys[n - 3].1, &ContextValue::from("vpc-1"));
+        assert_eq!(keys[n - 2].0, "aws:requestedregion");
+        assert_eq!(keys[n - 2].1, &region);
         assert_eq!(keys[n - 1].0, "dynamodb:leadingkeys");
         let other = RequestContext::with_base(base, "dynamodb:GetItem", "*");
         assert_eq!(
             other.get("aws:RequestedRegion"),
             Some(&ContextValue::from("us-east-1"))
+        );
+    }
+
+    #[test]
+    fn borrowed_keys_read_like_copied_ones() {
+        let p = Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap();
+        let base = Arc::new(ContextBase::new(p));
+        let (action, resource) = (
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:r:444455556666:table/t",
+        );
+        let leading = ContextValue::from(vec!["k".to_owned()]);
+        let user = ContextValue::from("eve");
+        let mut c = RequestContextOf::borrowing(Arc::clone(&base), action, resource);
+        c.insert_static("aws:SourceIp", "10.0.0.1");
+        c.insert_borrowed("dynamodb:LeadingKeys", &leading);
+        c.insert_borrowed("AWS:username", &user);
+        let mut copied = RequestContext::with_base(base, action, resource);
+        copied.insert("aws:sourceip", "10.0.0.1");
+        copied.insert("dynamodb:leadingkeys", leading.clone());
+        copied.insert("aws:username", user.clone());
+        assert_eq!(c.get("DYNAMODB:leadingkeys"), Some(&leading));
+        assert_eq!(c.get("aws:username"), Some(&user));
+        assert_eq!(
+            c.single("aws:sourceip", key_hash("aws:sourceip")),
+            Some("10.0.0.1")
+        );
+        assert_eq!(c.resource_account(), Some("444455556666"));
+        assert!(!c.same_account());
+        let names = |c: &RequestContextOf<'_>| -> Vec<(String, ContextValue)> {
+            c.keys().map(|(k, v)| (k.into_owned(), v.clone())).collect()
+        };
+        assert_eq!(names(&c), names(&copied));
+        assert_eq!(
+            (
+                c.action(),
+                c.action_lower(),
+                c.service_lower(),
+                c.resource()
+            ),
+            (action, "dynamodb:getitem", "dynamodb", resource)
         );
     }
 

@@ -1,7 +1,7 @@
 //! The result of an evaluation: Allow / ExplicitDeny / ImplicitDeny with the deciding
 //! policy and statement, and AWS's AccessDenied text.
 
-use crate::context::RequestContext;
+use crate::context::RequestContextOf;
 use crate::model::Effect;
 
 /// The final answer.
@@ -139,7 +139,7 @@ impl Decision<'_> {
     /// `User: <arn> is not authorized to perform: <action> on resource: <arn> because no
     /// identity-based policy allows the <action> action`, or `... with an explicit deny in a
     /// service control policy[, with policy ARN: <arn>]`.
-    pub fn message(&self, ctx: &RequestContext) -> Option<String> {
+    pub fn message(&self, ctx: &RequestContextOf<'_>) -> Option<String> {
         if self.outcome == Outcome::Allow {
             return None;
         }

@@ -2,7 +2,7 @@
 //! (IAM User Guide, "Policy evaluation logic" and "Cross-account policy evaluation logic").
 
 use crate::compile::{CompiledPolicy, Grant};
-use crate::context::{PrincipalType, RequestContext};
+use crate::context::{PrincipalType, RequestContextOf};
 use crate::decision::{Deciding, Decision, Outcome, PolicyKind, StatementRef};
 use crate::model::Effect;
 
@@ -91,7 +91,7 @@ fn judge<'a>(
     policies: &'a [CompiledPolicy],
     kind: PolicyKind,
     level: Option<usize>,
-    ctx: &RequestContext,
+    ctx: &RequestContextOf<'_>,
     has_boundary: bool,
     mut trace: Option<&mut Vec<StatementRef<'a>>>,
 ) -> Verdict<'a> {
@@ -139,12 +139,15 @@ fn judge<'a>(
 
 impl<'a> PolicySet<'a> {
     /// Decides one request.
-    pub fn evaluate(&self, ctx: &RequestContext) -> Decision<'a> {
+    pub fn evaluate(&self, ctx: &RequestContextOf<'_>) -> Decision<'a> {
         self.run(ctx, None)
     }
 
     /// Decides one request and lists every statement that matched it.
-    pub fn evaluate_traced(&self, ctx: &RequestContext) -> (Decision<'a>, Vec<StatementRef<'a>>) {
+    pub fn evaluate_traced(
+        &self,
+        ctx: &RequestContextOf<'_>,
+    ) -> (Decision<'a>, Vec<StatementRef<'a>>) {
         let mut trace = Vec::new();
         let d = self.run(ctx, Some(&mut trace));
         (d, trace)
@@ -152,7 +155,7 @@ impl<'a> PolicySet<'a> {
 
     fn run(
         &self,
-        ctx: &RequestContext,
+        ctx: &RequestContextOf<'_>,
         mut trace: Option<&mut Vec<StatementRef<'a>>>,
     ) -> Decision<'a> {
         let p = ctx.principal();

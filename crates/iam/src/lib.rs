@@ -25,6 +25,7 @@ mod validate;
 pub use compile::{CompiledPolicy, Grant};
 pub use context::{
     ContextBase, ContextValue, Principal, PrincipalError, PrincipalType, RequestContext,
+    RequestContextOf,
 };
 pub use decision::{Deciding, Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::{OwnedPolicySet, PolicySet};

@@ -45,6 +45,31 @@ pub fn authenticate(
     authenticate_within(directory, cache, parts, raw_body, region, service, MAX_SKEW)
 }
 
+/// Requests with at most this many header values list them without allocating.
+const STACK_HEADERS: usize = 24;
+
+/// The header values that are text (`HeaderValue::to_str`: visible ASCII and tabs), as
+/// name/value pairs in arrival order: in `on_stack` when they fit, else in `on_heap`.
+fn text_headers<'a, 'b>(
+    map: &'a http::HeaderMap,
+    on_stack: &'b mut [(&'a str, &'a str); STACK_HEADERS],
+    on_heap: &'b mut Vec<(&'a str, &'a str)>,
+) -> &'b [(&'a str, &'a str)] {
+    let texts = map
+        .iter()
+        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)));
+    if map.len() <= STACK_HEADERS {
+        let mut used = 0;
+        for (slot, pair) in on_stack.iter_mut().zip(texts) {
+            *slot = pair;
+            used += 1;
+        }
+        return on_stack.get(..used).unwrap_or_default();
+    }
+    on_heap.extend(texts);
+    on_heap
+}
+
 /// [`authenticate`] with the service's clock-skew window (`max_skew`).
 pub fn authenticate_within(
     directory: &Directory,
@@ -55,18 +80,14 @@ pub fn authenticate_within(
     service: &str,
     max_skew: time::Duration,
 ) -> Result<Arc<KeyIdentity>, ApiError> {
-    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len());
-    headers.extend(
-        parts
-            .headers
-            .iter()
-            .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))),
-    );
+    let mut on_stack = [("", ""); STACK_HEADERS];
+    let mut on_heap = Vec::new();
+    let headers = text_headers(&parts.headers, &mut on_stack, &mut on_heap);
     let req = RequestParts {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or(""),
-        headers: &headers,
+        headers,
     };
     let parsed = palisade_sigv4::parse(&req).map_err(|e| auth_error(&e))?;
     let expected = Expectations {
@@ -107,4 +128,39 @@ pub fn authenticate_within(
         return Err(auth_error(&AuthError::ExpiredToken));
     }
     Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_headers_keep_arrival_order_on_the_stack_and_the_heap() {
+        let mut map = http::HeaderMap::new();
+        map.append("host", http::HeaderValue::from_static("h"));
+        map.append("x-a", http::HeaderValue::from_static("1"));
+        map.append("x-a", http::HeaderValue::from_bytes(b"\xff").unwrap());
+        map.append("x-a", http::HeaderValue::from_static("2"));
+        let mut on_stack = [("", ""); STACK_HEADERS];
+        let mut on_heap = Vec::new();
+        let got = text_headers(&map, &mut on_stack, &mut on_heap).to_vec();
+        assert_eq!(got, [("host", "h"), ("x-a", "1"), ("x-a", "2")]);
+        assert!(on_heap.is_empty());
+
+        for i in 0..STACK_HEADERS {
+            map.append(
+                http::HeaderName::from_bytes(format!("x-{i}").as_bytes()).unwrap(),
+                http::HeaderValue::from_static("v"),
+            );
+        }
+        let mut on_stack = [("", ""); STACK_HEADERS];
+        let mut on_heap = Vec::new();
+        let got = text_headers(&map, &mut on_stack, &mut on_heap).to_vec();
+        let expected: Vec<(&str, &str)> = map
+            .iter()
+            .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(got.len(), STACK_HEADERS + 3);
+    }
 }

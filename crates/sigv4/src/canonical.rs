@@ -45,6 +45,10 @@ pub(crate) fn header_joined<'a>(
 /// Canonical form of one header value: trimmed, inner whitespace runs (including folded line
 /// breaks) collapsed to one space.
 fn canonical_value(value: &str, out: &mut String) {
+    if !value.bytes().any(|b| b.is_ascii_whitespace()) {
+        out.push_str(value);
+        return;
+    }
     for (i, word) in value.split_ascii_whitespace().enumerate() {
         if i > 0 {
             out.push(' ');
@@ -131,23 +135,21 @@ pub(crate) fn write_canonical_request<'h>(
 #[must_use]
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
     let mut out = String::new();
-    write_string_to_sign(&mut out, amz_date, scope, canonical_request.as_bytes());
+    let hash = HexDigest::sha256(canonical_request.as_bytes());
+    write_string_to_sign(&mut out, amz_date, scope, &hash);
     out
 }
 
-/// Appends the string to sign of [`string_to_sign`] to `out`.
+/// Appends the string to sign of [`string_to_sign`] to `out`, given the canonical request's hash.
 pub(crate) fn write_string_to_sign(
     out: &mut String,
     amz_date: &str,
     scope: &str,
-    canonical_request: &[u8],
+    canonical_request_hash: &HexDigest,
 ) {
-    let hash = HexDigest::sha256(canonical_request);
-    out.reserve(ALGORITHM.len() + amz_date.len() + scope.len() + hash.as_str().len() + 3);
-    for (i, part) in [ALGORITHM, amz_date, scope, hash.as_str()]
-        .into_iter()
-        .enumerate()
-    {
+    let hash = canonical_request_hash.as_str();
+    out.reserve(ALGORITHM.len() + amz_date.len() + scope.len() + hash.len() + 3);
+    for (i, part) in [ALGORITHM, amz_date, scope, hash].into_iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }

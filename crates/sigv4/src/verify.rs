@@ -1,5 +1,7 @@
 //! Step two of verification: recomputing the signature over the request and its actual body.
 
+use std::cell::RefCell;
+
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{CanonicalParts, write_canonical_request, write_string_to_sign};
@@ -12,6 +14,30 @@ use crate::{AuthError, Expectations, RequestParts};
 const SIGNATURE_PARAM: &str = "X-Amz-Signature";
 /// Query parameter carrying a session token.
 const TOKEN_PARAM: &str = "X-Amz-Security-Token";
+
+/// Buffers kept above this capacity after use are dropped rather than kept for the thread.
+const SCRATCH_KEEP: usize = 16 * 1024;
+
+thread_local! {
+    /// The text buffer of [`with_scratch`], one per thread.
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Runs `f` with an empty text buffer: the thread's reused one (no allocation per request), or a
+/// new one if that is already in use.
+fn with_scratch<R>(f: impl FnOnce(&mut String) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut text) => {
+            text.clear();
+            let result = f(&mut text);
+            if text.capacity() > SCRATCH_KEEP {
+                *text = String::new();
+            }
+            result
+        }
+        Err(_) => f(&mut String::new()),
+    })
+}
 
 /// Verifies a parsed signature against the request, its body and the caller's secret.
 ///
@@ -64,21 +90,20 @@ pub fn verify_with_key(
     let key = signing_key(scope);
     let payload_hash = HexDigest::sha256(body);
     let scope_string = scope.as_str();
-    // One buffer for the canonical request, then the string to sign, of every candidate.
-    let mut creq = String::with_capacity(512);
-    let mut sts = String::with_capacity(160);
-    let mut candidate = |exclude: &[&str]| {
+    let candidate = |exclude: &[&str]| {
         let query = canonical_query(req.query, exclude);
         let parts = CanonicalParts {
             canonical_query: &query,
             payload_hash: payload_hash.as_str(),
             mode: PathMode::Normalized,
         };
-        creq.clear();
-        write_canonical_request(&mut creq, req, parsed.signed_header_names(), &parts);
-        sts.clear();
-        write_string_to_sign(&mut sts, parsed.amz_date(), scope_string, creq.as_bytes());
-        signature_digest(&key, sts.as_bytes())
+        with_scratch(|text| {
+            write_canonical_request(text, req, parsed.signed_header_names(), &parts);
+            let creq_hash = HexDigest::sha256(text.as_bytes());
+            text.clear();
+            write_string_to_sign(text, parsed.amz_date(), scope_string, &creq_hash);
+            signature_digest(&key, text.as_bytes())
+        })
     };
     let provided = parsed.signature().as_bytes();
     let matches = match parsed.location {

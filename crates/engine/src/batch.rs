@@ -203,19 +203,27 @@ impl Engine {
             let writes = keyed_writes(&table, writes)?;
             resolved.push((name, table, writes));
         }
-        self.write(move |txn| {
-            let mut out = Vec::with_capacity(resolved.len());
-            for (name, table, writes) in &resolved {
-                let consumed = if table.indexes.is_empty() {
-                    write_unindexed(txn, table, writes)?
-                } else {
-                    write_indexed(txn, table, writes)?
-                };
-                out.push((name.clone(), consumed));
-            }
-            Ok(out)
-        })
-        .await
+        // Shared with the transaction, so that the items are freed by whichever lets go last:
+        // here, once the storage's writer has run (and dropped) the transaction, rather than
+        // on the writer, which every transaction waits for.
+        let resolved = Arc::new(resolved);
+        let in_txn = Arc::clone(&resolved);
+        let result = self
+            .write(move |txn| {
+                let mut out = Vec::with_capacity(in_txn.len());
+                for (name, table, writes) in in_txn.iter() {
+                    let consumed = if table.indexes.is_empty() {
+                        write_unindexed(txn, table, writes)?
+                    } else {
+                        write_indexed(txn, table, writes)?
+                    };
+                    out.push((name.clone(), consumed));
+                }
+                Ok(out)
+            })
+            .await;
+        drop(resolved);
+        result
     }
 
     /// BatchGetItem, from one consistent snapshot.

@@ -59,7 +59,8 @@ struct CurrentPolicies {
     /// The address of the engine the policies were read from.
     engine: usize,
     generation: u64,
-    /// The table asked for last and its policy (no hashing for runs of the same table).
+    /// The resource asked for last and its table's policy (no parsing or hashing for runs of
+    /// the same resource).
     last: Option<(String, Option<Arc<CompiledPolicy>>)>,
     by_arn: HashMap<String, Option<Arc<CompiledPolicy>>>,
 }
@@ -73,16 +74,13 @@ fn table_arn(resource: &str) -> Option<&str> {
     if !resource.starts_with("arn:") {
         return None;
     }
-    // The first ":dynamodb:" and ":table/" (searched from the colons, which is cheaper than a
+    // The first ":dynamodb:" and ":table/" (found from the colons, which is cheaper than a
     // substring search).
-    let at = |part: &str| {
-        resource
-            .match_indices(':')
-            .map(|(i, _)| i)
-            .find(|&i| resource[i..].starts_with(part))
-    };
-    at(":dynamodb:")?;
-    let name_start = at(":table/")? + ":table/".len();
+    let bytes = resource.as_bytes();
+    let at =
+        |part: &[u8]| (0..bytes.len()).find(|&i| bytes[i] == b':' && bytes[i..].starts_with(part));
+    at(b":dynamodb:")?;
+    let name_start = at(b":table/")? + ":table/".len();
     let rest = resource.get(name_start..)?;
     let name_len = rest.find('/').unwrap_or(rest.len());
     resource.get(..name_start + name_len)
@@ -92,16 +90,54 @@ impl PolicyCache {
     /// The resource policy of the table a DynamoDB resource ARN (table, index or stream) belongs
     /// to, if it has one.
     pub fn table_policy(&self, engine: &Engine, resource: &str) -> Option<Arc<CompiledPolicy>> {
-        let table_arn = table_arn(resource)?;
         // Read before the table, so that a change after this point is seen by the next read.
         let generation = engine.catalog_generation();
         let engine_id = std::ptr::from_ref(engine) as usize;
-        if let Some(known) = self.current(engine_id, generation, table_arn) {
+        if let Some(known) = self.last(engine_id, generation, resource) {
             return known;
         }
-        let policy = self.read_policy(engine, table_arn);
-        self.remember(engine_id, generation, table_arn, policy.as_ref());
+        let table_arn = table_arn(resource)?;
+        let policy = match self.current(engine_id, generation, table_arn) {
+            Some(known) => known,
+            None => {
+                let policy = self.read_policy(engine, table_arn);
+                self.remember(engine_id, generation, table_arn, policy.as_ref());
+                policy
+            }
+        };
+        self.set_last(engine_id, generation, resource, &policy);
         policy
+    }
+
+    /// The policy given last, if it was for `resource` at this engine and generation.
+    fn last(
+        &self,
+        engine: usize,
+        generation: u64,
+        resource: &str,
+    ) -> Option<Option<Arc<CompiledPolicy>>> {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.engine != engine || current.generation != generation {
+            return None;
+        }
+        match &current.last {
+            Some((r, policy)) if r == resource => Some(policy.clone()),
+            _ => None,
+        }
+    }
+
+    /// Remembers the policy given for `resource`, if still at this engine and generation.
+    fn set_last(
+        &self,
+        engine: usize,
+        generation: u64,
+        resource: &str,
+        policy: &Option<Arc<CompiledPolicy>>,
+    ) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.engine == engine && current.generation == generation {
+            current.last = Some((resource.to_owned(), policy.clone()));
+        }
     }
 
     /// The policy of `table_arn` remembered for this engine and generation, if any was.
@@ -111,18 +147,11 @@ impl PolicyCache {
         generation: u64,
         table_arn: &str,
     ) -> Option<Option<Arc<CompiledPolicy>>> {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if current.engine != engine || current.generation != generation {
             return None;
         }
-        if let Some((arn, policy)) = &current.last
-            && arn == table_arn
-        {
-            return Some(policy.clone());
-        }
-        let policy = current.by_arn.get(table_arn)?.clone();
-        current.last = Some((table_arn.to_owned(), policy.clone()));
-        Some(policy)
+        current.by_arn.get(table_arn).cloned()
     }
 
     /// Remembers the policy of `table_arn` read at `generation` of `engine`. Entries of another

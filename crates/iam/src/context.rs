@@ -376,7 +376,10 @@ impl<'a> RequestContextOf<'a> {
             base,
             resource_colons,
             action_lower: action.to_ascii_lowercase(),
-            service_len: action.find(':').unwrap_or(action.len()),
+            service_len: action
+                .bytes()
+                .position(|b| b == b':')
+                .unwrap_or(action.len()),
             action,
             resource,
             resource_account,

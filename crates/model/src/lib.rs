@@ -27,8 +27,7 @@ pub use json::{
     item_to_json,
 };
 pub use json_write::{
-    write_attribute_value_json, write_item_json, write_json_binary, write_json_str,
-    write_json_utf8,
+    write_attribute_value_json, write_item_json, write_json_binary, write_json_str, write_json_utf8,
 };
 pub use limits::{
     KEY_SCHEMA_MISMATCH, MAX_ATTRIBUTE_NAME_LEN, MAX_KEY_ATTRIBUTE_NAME_LEN,

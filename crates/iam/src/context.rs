@@ -206,6 +206,25 @@ fn set<'a>(
     }
 }
 
+/// Sets `key` (any case; stored lower-cased) to an owned value.
+fn set_owned(keys: &mut Vec<Entry<'_>>, key: &str, value: ContextValue) {
+    let hash = key_hash(key);
+    set(
+        keys,
+        hash,
+        || key.to_ascii_lowercase().into(),
+        key,
+        Cow::Owned(value),
+    );
+}
+
+/// Sets a key whose name is known at compile time: the name is not copied (names are compared
+/// ignoring case).
+fn set_static(keys: &mut Vec<Entry<'_>>, key: &'static str, value: ContextValue) {
+    let hash = key_hash(key);
+    set(keys, hash, || Cow::Borrowed(key), key, Cow::Owned(value));
+}
+
 fn find(keys: &[Entry<'_>], key: &str, hash: u64) -> Option<usize> {
     keys.iter()
         .position(|(h, k, _)| *h == hash && k.eq_ignore_ascii_case(key))
@@ -267,26 +286,12 @@ impl ContextBase {
 
     /// Sets a condition key (key names are case-insensitive).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        let hash = key_hash(key);
-        set(
-            &mut self.keys,
-            hash,
-            || key.to_ascii_lowercase().into(),
-            key,
-            Cow::Owned(value.into()),
-        );
+        set_owned(&mut self.keys, key, value.into());
     }
 
     /// [`insert`](Self::insert) for a key name known at compile time: the name is not copied.
     pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
-        let hash = key_hash(key);
-        set(
-            &mut self.keys,
-            hash,
-            || Cow::Borrowed(key),
-            key,
-            Cow::Owned(value.into()),
-        );
+        set_static(&mut self.keys, key, value.into());
     }
 
     /// The caller.
@@ -395,26 +400,12 @@ impl<'a> RequestContextOf<'a> {
     /// Sets a condition key (key names are case-insensitive). An empty multi-value list is
     /// stored as given and treated as absent by the operators.
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        let hash = key_hash(key);
-        set(
-            &mut self.keys,
-            hash,
-            || key.to_ascii_lowercase().into(),
-            key,
-            Cow::Owned(value.into()),
-        );
+        set_owned(&mut self.keys, key, value.into());
     }
 
     /// [`insert`](Self::insert) for a key name known at compile time: the name is not copied.
     pub fn insert_static(&mut self, key: &'static str, value: impl Into<ContextValue>) {
-        let hash = key_hash(key);
-        set(
-            &mut self.keys,
-            hash,
-            || Cow::Borrowed(key),
-            key,
-            Cow::Owned(value.into()),
-        );
+        set_static(&mut self.keys, key, value.into());
     }
 
     /// Sets a condition key to a value borrowed from the caller: neither the name nor the

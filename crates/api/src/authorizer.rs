@@ -13,6 +13,7 @@ use palisade_iam::{CompiledPolicy, PolicySet, RequestContextOf};
 use palisade_network::Network;
 use palisade_organizations::Organizations;
 
+use crate::decision_memo::{DecisionMemo, Question, Stamp};
 use crate::dynamodb::{Authorizer, Check};
 use crate::error::{ApiError, ErrorKind};
 
@@ -44,11 +45,13 @@ pub struct VpcOrigin {
 
 /// Table resource policies for the authorizer: by table ARN as of one catalog generation of
 /// one engine (the request path, which then needs no table lookup), and compiled by RevisionId
-/// and table ARN (compiled once per revision).
+/// and table ARN (compiled once per revision). Also the DynamoDB checks allowed by
+/// context-free policy sets ([`crate::decision_memo`]).
 #[derive(Default)]
 pub struct PolicyCache {
     current: Mutex<CurrentPolicies>,
     compiled: Mutex<HashMap<(String, String), Arc<CompiledPolicy>>>,
+    pub(crate) decisions: DecisionMemo,
 }
 
 /// Each table's policy (or its absence) as read at one catalog generation of one engine: valid
@@ -391,13 +394,14 @@ impl IamAuthorizer<'_> {
         }
     }
 
-    /// Decides one check; `Err` carries AWS's AccessDenied message.
+    /// Decides one check; `Ok` tells whether the policy set that allowed it is context-free,
+    /// `Err` carries AWS's AccessDenied message.
     fn decide(
         &self,
         shared: &Shared<'_>,
         check: &Check,
         which: ResourcePolicy<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let ctx = self.context(shared, check);
         let resource_account = ctx.resource_account().unwrap_or(&self.caller.account);
         let same_account = resource_account == self.caller.account;
@@ -442,7 +446,7 @@ impl IamAuthorizer<'_> {
         };
         let decision = set.evaluate(&ctx);
         if decision.is_allowed() {
-            return Ok(());
+            return Ok(set.is_context_free());
         }
         Err(decision.message(&ctx).unwrap_or_else(|| {
             format!(
@@ -453,13 +457,66 @@ impl IamAuthorizer<'_> {
     }
 }
 
+impl IamAuthorizer<'_> {
+    /// The decision memo and the state it must match, for DynamoDB checks decided with the
+    /// table's own resource policy. `None` when decisions cannot be remembered: requests
+    /// through a listener that adds its own endpoint policies (those are not in the stamp).
+    fn memo(&self) -> Option<(&DecisionMemo, Stamp)> {
+        let (engine, cache) = self.tables?;
+        if self.resource_policy.is_some()
+            || self
+                .origin
+                .vpc
+                .as_ref()
+                .is_some_and(|v| !v.policies.is_empty())
+        {
+            return None;
+        }
+        // Read before any policy is, so that a change after this point moves the stamp.
+        let stamp = Stamp {
+            engine: std::ptr::from_ref(engine) as usize,
+            catalog: engine.catalog_generation(),
+            directory: self.directory.policy_generation(),
+            organizations: self.organizations.generation(),
+            network: self.network.generation(),
+        };
+        Some((&cache.decisions, stamp))
+    }
+
+    fn question<'c>(&'c self, check: &'c Check) -> Question<'c> {
+        Question {
+            access_key_id: &self.caller.access_key_id,
+            caller_arn: &self.caller.arn,
+            endpoint: self.origin.vpc.as_ref().map(|v| v.endpoint_id.as_str()),
+            action: &check.action,
+            resource: &check.resource,
+        }
+    }
+}
+
 impl Authorizer for IamAuthorizer<'_> {
     fn authorize(&self, checks: &[Check]) -> Result<(), ApiError> {
-        let shared = self.shared();
+        let memo = self.memo();
+        let mut shared = None;
         for check in checks {
-            if let Err(message) = self.decide(&shared, check, ResourcePolicy::Current) {
-                tracing::info!(caller = %self.caller.arn, action = %check.action, resource = %check.resource, %message, "denied");
-                return Err(ApiError::new(ErrorKind::AccessDenied, message));
+            if let Some((memo, stamp)) = &memo
+                && memo.allowed(*stamp, &self.question(check))
+            {
+                continue;
+            }
+            let shared = shared.get_or_insert_with(|| self.shared());
+            match self.decide(shared, check, ResourcePolicy::Current) {
+                Ok(context_free) => {
+                    if let Some((memo, stamp)) = &memo
+                        && context_free
+                    {
+                        memo.remember(*stamp, &self.question(check));
+                    }
+                }
+                Err(message) => {
+                    tracing::info!(caller = %self.caller.arn, action = %check.action, resource = %check.resource, %message, "denied");
+                    return Err(ApiError::new(ErrorKind::AccessDenied, message));
+                }
             }
         }
         Ok(())

@@ -18,6 +18,9 @@
 pub mod auth;
 pub mod authn;
 pub mod authorizer;
+mod decision_memo;
+#[cfg(test)]
+mod decision_memo_tests;
 pub mod dynamodb;
 pub mod ec2;
 pub mod error;

@@ -124,6 +124,15 @@ impl Directory {
         }
     }
 
+    /// How many changes that can alter a principal's policies (users, groups, roles, managed
+    /// policies, attachments, boundaries) the directory has had since it was opened; access
+    /// keys and sessions do not count. It advances under the state's write lock, after the
+    /// change is applied, so a value read before reading the state names that state or an
+    /// older one.
+    pub fn policy_generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     /// Re-encrypts every secret sealed with an older key under the primary key. Returns how
     /// many records changed.
     pub async fn reseal_secrets(&self) -> Result<usize> {

@@ -219,6 +219,16 @@ impl CompiledStatement {
 
     /// Whether the statement applies to the request, and how it names the caller.
     /// `parts` is `ctx.resource_parts()`, computed once by the caller.
+    /// Whether the statement's effect on a request depends only on the action, the resource
+    /// and the caller: no condition, and no policy variable in its resources.
+    fn is_context_free(&self) -> bool {
+        self.conditions.is_empty()
+            && self
+                .resources
+                .as_ref()
+                .is_none_or(|r| r.patterns.iter().all(|p| !p.has_variables()))
+    }
+
     pub(crate) fn applies(
         &self,
         ctx: &RequestContextOf<'_>,
@@ -278,6 +288,8 @@ pub struct CompiledPolicy {
     pub(crate) statements: Vec<CompiledStatement>,
     by_service: Vec<(Box<str>, Vec<u32>)>,
     generic: Vec<u32>,
+    /// See [`CompiledPolicy::is_context_free`].
+    context_free: bool,
 }
 
 impl CompiledPolicy {
@@ -320,11 +332,13 @@ impl CompiledPolicy {
                 }
             }
         }
+        let context_free = statements.iter().all(CompiledStatement::is_context_free);
         CompiledPolicy {
             label: policy.id.as_deref().map(Into::into),
             statements,
             by_service,
             generic,
+            context_free,
         }
     }
 
@@ -342,6 +356,14 @@ impl CompiledPolicy {
     /// The policy's label: the one given with [`with_label`](Self::with_label), else its `Id`.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
+    }
+
+    /// Whether the policy decides every request by its action, resource and caller alone: no
+    /// statement has a condition or a policy variable. A set of such policies gives the same
+    /// decision to every request with the same action, resource and caller, whatever its
+    /// other context keys (source address, VPC, time, tags, request parameters).
+    pub fn is_context_free(&self) -> bool {
+        self.context_free
     }
 
     /// The number of statements.

@@ -138,6 +138,20 @@ fn judge<'a>(
 }
 
 impl<'a> PolicySet<'a> {
+    /// Whether every policy of the set is context-free
+    /// ([`CompiledPolicy::is_context_free`]): the set then decides every request with the same
+    /// action, resource and caller the same way.
+    pub fn is_context_free(&self) -> bool {
+        let free = |p: &CompiledPolicy| p.is_context_free();
+        self.identity.iter().all(free)
+            && self.permissions_boundary.is_none_or(free)
+            && self.session_policies.iter().all(free)
+            && self.resource_policy.is_none_or(free)
+            && self.endpoint_policies.iter().all(free)
+            && self.scps.iter().flatten().all(free)
+            && self.rcps.iter().flatten().all(free)
+    }
+
     /// Decides one request.
     pub fn evaluate(&self, ctx: &RequestContextOf<'_>) -> Decision<'a> {
         self.run(ctx, None)

@@ -399,6 +399,15 @@ impl ArnPattern {
         }
     }
 
+    /// Whether the pattern has a policy variable (`${...}`) anywhere.
+    pub(crate) fn has_variables(&self) -> bool {
+        match self {
+            ArnPattern::Any => false,
+            ArnPattern::Segments(_, vars) => *vars,
+            ArnPattern::Whole(p) => p.variables().next().is_some(),
+        }
+    }
+
     /// Matches an ARN (`None`: an unresolved variable).
     pub(crate) fn matches(&self, arn: &str, vars: &dyn Resolver) -> Option<bool> {
         self.matches_split(arn, split_arn(arn), vars)

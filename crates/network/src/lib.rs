@@ -167,6 +167,13 @@ impl Network {
         })
     }
 
+    /// How many changes the VPCs and endpoints have had since the network was opened. It
+    /// advances after each change is visible, so a value read before reading the state
+    /// names that state or an older one.
+    pub fn generation(&self) -> u64 {
+        *self.version.borrow()
+    }
+
     fn current(&self) -> Arc<State> {
         Arc::clone(&self.state.read())
     }

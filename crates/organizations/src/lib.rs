@@ -28,6 +28,7 @@ mod tests_chain;
 
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use palisade_storage::{ReadView, Storage, WriteTxn};
 use parking_lot::{Mutex, RwLock};
@@ -87,6 +88,8 @@ pub struct Organizations {
     /// Serialises the building of new views, so that readers only ever wait for the swap
     /// of one pointer, never for policies being compiled.
     apply: Mutex<()>,
+    /// How many times the view changed; see [`Organizations::generation`].
+    generation: AtomicU64,
 }
 
 impl std::fmt::Debug for Organizations {
@@ -112,7 +115,15 @@ impl Organizations {
             storage,
             view: RwLock::new(Arc::new(View::new(orgs))),
             apply: Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// How many times the organizations (their accounts, OUs, policies and attachments) have
+    /// changed since they were opened. It advances after each change is visible, so a value
+    /// read before reading the organizations names that state or an older one.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     fn current(&self) -> Arc<View> {
@@ -182,6 +193,7 @@ impl Organizations {
         let _building = self.apply.lock();
         if let Some(next) = self.current().apply(change) {
             *self.view.write() = Arc::new(next);
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(r)
     }

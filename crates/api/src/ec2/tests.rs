@@ -16,16 +16,17 @@ use palisade_storage::memory::MemoryStorage;
 use crate::authorizer::{Origin, VpcOrigin};
 use crate::{Api, ApiConfig, Identity};
 
-pub(super) const ACCT: &str = "111122223333";
+pub(crate) const ACCT: &str = "111122223333";
 
-pub(super) struct Harness {
+pub(crate) struct Harness {
     pub api: Api,
     pub network: Arc<Network>,
     pub directory: Arc<Directory>,
+    pub organizations: Arc<Organizations>,
     pub admin: Credentials,
 }
 
-pub(super) async fn harness() -> Harness {
+pub(crate) async fn harness() -> Harness {
     let storage = Arc::new(MemoryStorage::new());
     let directory = Arc::new(Directory::in_memory());
     let (id, secret) = directory
@@ -34,9 +35,10 @@ pub(super) async fn harness() -> Harness {
         .unwrap()
         .unwrap();
     let network = Arc::new(Network::open(storage.clone()).unwrap());
+    let organizations = Arc::new(Organizations::open(storage.clone()).unwrap());
     let identity = Identity {
         directory: Arc::clone(&directory),
-        organizations: Arc::new(Organizations::open(storage.clone()).unwrap()),
+        organizations: Arc::clone(&organizations),
         network: Arc::clone(&network),
         signing_keys: palisade_sigv4::SigningKeyCache::default(),
         table_policies: crate::authorizer::PolicyCache::default(),
@@ -53,6 +55,7 @@ pub(super) async fn harness() -> Harness {
         api: Api::with_identity(Arc::new(engine), ApiConfig::default(), identity),
         network,
         directory,
+        organizations,
         admin: Credentials {
             access_key_id: id,
             secret_access_key: secret.expose().to_string(),
@@ -62,7 +65,7 @@ pub(super) async fn harness() -> Harness {
 }
 
 /// A signed request; `target` set means DynamoDB JSON, else an EC2 form.
-pub(super) fn signed(
+pub(crate) fn signed(
     creds: &Credentials,
     service: &str,
     target: Option<&str>,
@@ -80,7 +83,7 @@ pub(super) fn signed(
 }
 
 /// [`signed`] at a given time.
-pub(super) fn signed_at(
+pub(crate) fn signed_at(
     creds: &Credentials,
     service: &str,
     target: Option<&str>,
@@ -118,7 +121,7 @@ pub(super) fn signed_at(
 }
 
 /// Percent-encodes a form value.
-pub(super) fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     palisade_sigv4::encode_query_component(s)
 }
 
@@ -155,14 +158,14 @@ impl Harness {
 }
 
 /// The text of the first `<tag>` element.
-pub(super) fn text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
     Some(&xml[start..end])
 }
 
-pub(super) fn through(endpoint: &str, vpc: &str) -> Origin {
+pub(crate) fn through(endpoint: &str, vpc: &str) -> Origin {
     Origin {
         source_ip: None,
         secure_transport: false,

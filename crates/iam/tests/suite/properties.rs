@@ -145,6 +145,41 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         })
 }
 
+/// The scenario without conditions and without policy variables in resources.
+fn without_context(s: &Scenario) -> Scenario {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("Condition");
+            if o.get("Resource")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.contains("${"))
+            {
+                o.insert(
+                    "Resource".to_owned(),
+                    json!("arn:aws:dynamodb:*:*:table/orders"),
+                );
+            }
+        }
+        v
+    };
+    Scenario {
+        identity: s.identity.iter().map(strip).collect(),
+        resource: s.resource.iter().map(strip).collect(),
+        scp: s.scp.iter().map(strip).collect(),
+    }
+}
+
+/// Whether any statement of the scenario has a condition or a policy variable.
+fn uses_context(s: &Scenario) -> bool {
+    s.identity.iter().chain(&s.resource).chain(&s.scp).any(|v| {
+        v.get("Condition").is_some()
+            || v.get("Resource")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.contains("${"))
+    })
+}
+
 fn build(s: &Scenario) -> OwnedPolicySet {
     let mut scp_level = vec![json!({"Effect": "Allow", "Action": "*", "Resource": "*"})];
     scp_level.extend(s.scp.iter().cloned());
@@ -159,6 +194,22 @@ fn build(s: &Scenario) -> OwnedPolicySet {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// What lets the authorizer remember decisions: a set said to be context-free decides a
+    /// request exactly as it decides the bare request (same caller, action and resource, no
+    /// other keys); and a set is context-free exactly when no statement has a condition or a
+    /// variable.
+    #[test]
+    fn context_free_sets_ignore_the_context(s in scenario(), c in request()) {
+        prop_assert_eq!(build(&s).as_set().is_context_free(), !uses_context(&s));
+        let free = build(&without_context(&s));
+        prop_assert!(free.as_set().is_context_free());
+        let bare = RequestContext::new(c.principal().clone(), c.action(), c.resource());
+        prop_assert_eq!(
+            free.as_set().evaluate(&c).outcome,
+            free.as_set().evaluate(&bare).outcome
+        );
+    }
 
     #[test]
     fn added_explicit_deny_never_allows(

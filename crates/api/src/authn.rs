@@ -100,7 +100,7 @@ pub fn authenticate_within(
     let identity = directory
         .lookup_access_key_shared(parsed.access_key_id())
         .ok_or_else(|| auth_error(&AuthError::UnrecognizedClient))?;
-    let signing_key = |scope: &CredentialScope| {
+    let signing_key = |scope: &CredentialScope<'_>| {
         identity.signing_key(scope.as_str(), || {
             cache.signing_key(
                 parsed.access_key_id(),

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use crate::RequestParts;
 use crate::encode::{PathMode, write_canonical_uri};
 use crate::key::HexDigest;
+use crate::scan::find_below;
 
 /// The only algorithm SigV4 verification supports.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -45,7 +46,8 @@ pub(crate) fn header_joined<'a>(
 /// Canonical form of one header value: trimmed, inner whitespace runs (including folded line
 /// breaks) collapsed to one space.
 fn canonical_value(value: &str, out: &mut String) {
-    if !value.bytes().any(|b| b.is_ascii_whitespace()) {
+    // ASCII whitespace is below `!`.
+    if find_below(value.as_bytes(), b'!', |b| b.is_ascii_whitespace()).is_none() {
         out.push_str(value);
         return;
     }
@@ -72,8 +74,10 @@ pub fn canonical_request(
     mode: PathMode,
 ) -> String {
     let mut out = String::with_capacity(256);
+    let signed_header_list = signed_headers.join(";");
     let parts = CanonicalParts {
         canonical_query,
+        signed_header_list: &signed_header_list,
         payload_hash,
         mode,
     };
@@ -85,18 +89,20 @@ pub fn canonical_request(
 pub(crate) struct CanonicalParts<'a> {
     /// From [`crate::canonical_query`].
     pub(crate) canonical_query: &'a str,
+    /// The signed header names as listed in the request (joined with `;`).
+    pub(crate) signed_header_list: &'a str,
     /// Lower-case hex SHA-256 of the body.
     pub(crate) payload_hash: &'a str,
     /// How the path is canonicalised.
     pub(crate) mode: PathMode,
 }
 
-/// Appends the canonical request to `out` (see [`canonical_request`]); `signed_headers` is
-/// walked twice (header lines, then the signed-header list).
+/// Appends the canonical request to `out` (see [`canonical_request`]): a line for each of
+/// `signed_headers` (the names of `parts.signed_header_list`), then that list as it is.
 pub(crate) fn write_canonical_request<'h>(
     out: &mut String,
     req: &RequestParts<'_>,
-    signed_headers: impl Iterator<Item = &'h str> + Clone,
+    signed_headers: impl Iterator<Item = &'h str>,
     parts: &CanonicalParts<'_>,
 ) {
     out.push_str(req.method);
@@ -105,7 +111,7 @@ pub(crate) fn write_canonical_request<'h>(
     out.push('\n');
     out.push_str(parts.canonical_query);
     out.push('\n');
-    for name in signed_headers.clone() {
+    for name in signed_headers {
         let start = out.len();
         out.push_str(name);
         if let Some(pushed) = out.get_mut(start..) {
@@ -121,12 +127,7 @@ pub(crate) fn write_canonical_request<'h>(
         out.push('\n');
     }
     out.push('\n');
-    for (i, name) in signed_headers.enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        out.push_str(name);
-    }
+    out.push_str(parts.signed_header_list);
     out.push('\n');
     out.push_str(parts.payload_hash);
 }

@@ -138,6 +138,9 @@ pub(crate) fn parse_query(query: &str) -> Vec<QueryParam> {
 /// then value, `name=value` joined with `&`. Parameters named in `exclude` are left out.
 #[must_use]
 pub fn canonical_query(query: &str, exclude: &[&str]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
     let mut pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|s| !s.is_empty())

@@ -1,11 +1,13 @@
 //! Signing-key derivation and a bounded cache of derived keys.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -21,17 +23,27 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The two lower-case hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0x0f]];
+        b += 1;
+    }
+    pairs
+};
+
 /// A 32-byte digest in lower-case hex, on the stack.
 pub(crate) struct HexDigest([u8; 64]);
 
 impl HexDigest {
     /// Lower-case hex of `bytes`.
     pub(crate) fn new(bytes: &[u8; 32]) -> HexDigest {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 64];
-        for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-            pair[0] = DIGITS[usize::from(b >> 4)];
-            pair[1] = DIGITS[usize::from(b & 0x0f)];
+        for (pair, b) in out.as_chunks_mut::<2>().0.iter_mut().zip(bytes) {
+            *pair = HEX_PAIRS[usize::from(*b)];
         }
         HexDigest(out)
     }
@@ -47,10 +59,25 @@ impl HexDigest {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The hex text as bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.0
+    /// Whether `text` is this digest's hex text, in time that depends on the lengths only (not
+    /// on where they differ): compared with `subtle` as eight 64-bit words, so with eight
+    /// optimisation barriers rather than one per byte.
+    pub(crate) fn ct_eq_text(&self, text: &[u8]) -> Choice {
+        let Ok(text) = <&[u8; 64]>::try_from(text) else {
+            return Choice::from(0);
+        };
+        words::<8>(&self.0)[..].ct_eq(&words::<8>(text)[..])
     }
+}
+
+/// The first `8 * W` bytes of `bytes` as little-endian words (for comparing with `subtle` a
+/// word rather than a byte at a time).
+fn words<const W: usize>(bytes: &[u8]) -> [u64; W] {
+    let mut out = [0u64; W];
+    for (word, chunk) in out.iter_mut().zip(bytes.as_chunks::<8>().0) {
+        *word = u64::from_le_bytes(*chunk);
+    }
+    out
 }
 
 /// Lower-case hex SHA-256 of `data`.
@@ -80,9 +107,40 @@ pub fn signature_hex(signing_key: &[u8; 32], string_to_sign: &str) -> String {
         .to_owned()
 }
 
+thread_local! {
+    /// The signing key of the thread's last signature and the HMAC state keyed with it (the
+    /// hashes of the key's inner and outer pads): a client signs many requests with one key.
+    static KEYED_MAC: RefCell<Option<([u8; 32], HmacSha256)>> = const { RefCell::new(None) };
+}
+
+/// HMAC-SHA256 keyed with `signing_key`, ready for the message: the thread's remembered state
+/// when it was keyed with the same key (compared in constant time), else a new one (remembered).
+fn keyed_mac(signing_key: &[u8; 32]) -> HmacSha256 {
+    let new_mac = || match HmacSha256::new_from_slice(signing_key) {
+        Ok(mac) => mac,
+        // Never: HMAC accepts keys of any length (see `hmac_sha256`).
+        Err(_) => HmacSha256::new(&Default::default()),
+    };
+    KEYED_MAC.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return new_mac();
+        };
+        if let Some((key, mac)) = slot.as_ref()
+            && bool::from(words::<4>(key)[..].ct_eq(&words::<4>(signing_key)[..]))
+        {
+            return mac.clone();
+        }
+        let mac = new_mac();
+        *slot = Some((*signing_key, mac.clone()));
+        mac
+    })
+}
+
 /// [`signature_hex`] on the stack.
 pub(crate) fn signature_digest(signing_key: &[u8; 32], string_to_sign: &[u8]) -> HexDigest {
-    HexDigest::new(&hmac_sha256(signing_key, string_to_sign))
+    let mut mac = keyed_mac(signing_key);
+    mac.update(string_to_sign);
+    HexDigest::new(&mac.finalize().into_bytes().into())
 }
 
 /// Default number of cached signing keys.
@@ -235,6 +293,60 @@ mod tests {
             hex::encode(key),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
         );
+    }
+
+    #[test]
+    fn hex_digests_match_the_hex_crate() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| (i * 37 + 11) as u8);
+        assert_eq!(HexDigest::new(&bytes).as_str(), hex::encode(bytes));
+        let all: Vec<u8> = (0..=255).collect();
+        for chunk in all.chunks(32) {
+            let bytes: [u8; 32] = chunk.try_into().unwrap();
+            assert_eq!(HexDigest::new(&bytes).as_str(), hex::encode(bytes));
+        }
+    }
+
+    #[test]
+    fn hex_text_compares_equal_only_to_itself() {
+        let digest = HexDigest::sha256(b"body");
+        let text = digest.as_str().as_bytes().to_vec();
+        assert!(bool::from(digest.ct_eq_text(&text)));
+        for at in 0..64 {
+            let mut other = text.clone();
+            other[at] ^= 1;
+            assert!(!bool::from(digest.ct_eq_text(&other)), "{at}");
+        }
+        assert!(!bool::from(digest.ct_eq_text(&text[..63])));
+        assert!(!bool::from(
+            digest.ct_eq_text(&[text.clone(), b"0".to_vec()].concat())
+        ));
+        assert!(!bool::from(digest.ct_eq_text(b"")));
+        let upper = digest.as_str().to_ascii_uppercase();
+        assert_eq!(
+            bool::from(digest.ct_eq_text(upper.as_bytes())),
+            upper == digest.as_str()
+        );
+    }
+
+    #[test]
+    fn remembered_hmac_states_sign_as_fresh_ones() {
+        let keys = [[1u8; 32], [2u8; 32], [1u8; 32], [1u8; 32], [3u8; 32]];
+        for (i, key) in keys.iter().enumerate() {
+            let message = format!("string to sign {i}");
+            assert_eq!(
+                signature_digest(key, message.as_bytes()).as_str(),
+                hex::encode(hmac_sha256(key, message.as_bytes())),
+                "{i}"
+            );
+        }
+        // While the thread's state is in use (never, today), a fresh one is made.
+        KEYED_MAC.with(|cell| {
+            let _held = cell.borrow_mut();
+            assert_eq!(
+                signature_digest(&[1u8; 32], b"m").as_str(),
+                hex::encode(hmac_sha256(&[1u8; 32], b"m"))
+            );
+        });
     }
 
     #[test]

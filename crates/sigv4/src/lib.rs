@@ -62,6 +62,7 @@ mod encode;
 mod error;
 mod key;
 mod parse;
+mod scan;
 mod sign;
 mod verify;
 

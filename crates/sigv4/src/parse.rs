@@ -1,5 +1,9 @@
 //! Step one of verification: extracting the signature components from the Authorization header or
 //! the presigned query string, with DynamoDB's checks in DynamoDB's order.
+//!
+//! A header-signed request is parsed without allocating: the parsed signature borrows its texts
+//! from the request (only repeated headers, joined with `,`, and presigned query parameters,
+//! which are percent-decoded, are copied).
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -9,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use crate::canonical::{ALGORITHM, TERMINATOR, header_joined};
 use crate::date::{format_amz_date, parse_amz_date};
 use crate::encode::parse_query;
+use crate::scan::{find_below, split_ascii, split_at_byte};
 use crate::{AuthError, Expectations, RequestParts};
 
 /// Longest accepted `X-Amz-Expires` (seven days), as for every AWS presigned URL.
@@ -25,22 +30,23 @@ pub enum AuthLocation {
 
 /// The credential scope `date/region/service/terminator` as sent by the client.
 #[derive(Clone)]
-pub struct CredentialScope {
-    /// `access-key-id/date/region/service/terminator`: the access key id shares the allocation.
-    text: String,
+pub struct CredentialScope<'a> {
+    /// `access-key-id/date/region/service/terminator`: the credential as sent when it has five
+    /// parts, otherwise its first five parts (missing ones empty) joined again.
+    text: Cow<'a, str>,
     /// Byte offsets of the four slashes in `text`.
     slashes: [usize; 4],
 }
 
-impl PartialEq for CredentialScope {
+impl PartialEq for CredentialScope<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
-impl Eq for CredentialScope {}
+impl Eq for CredentialScope<'_> {}
 
-impl std::fmt::Debug for CredentialScope {
+impl std::fmt::Debug for CredentialScope<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CredentialScope")
             .field("date", &self.date())
@@ -51,7 +57,7 @@ impl std::fmt::Debug for CredentialScope {
     }
 }
 
-impl CredentialScope {
+impl<'a> CredentialScope<'a> {
     /// `YYYYMMDD`.
     #[must_use]
     pub fn date(&self) -> &str {
@@ -97,7 +103,7 @@ impl CredentialScope {
     }
 
     /// The access key id and the scope of four parts (none of the five contains `/`).
-    fn new(parts: [&str; 5]) -> CredentialScope {
+    fn new(parts: [&str; 5]) -> CredentialScope<'static> {
         let mut text = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
         let mut slashes = [0; 4];
         for (i, part) in parts.into_iter().enumerate() {
@@ -107,62 +113,58 @@ impl CredentialScope {
             }
             text.push_str(part);
         }
-        CredentialScope { text, slashes }
+        CredentialScope {
+            text: Cow::Owned(text),
+            slashes,
+        }
     }
-}
 
-/// The request's texts that a parsed signature keeps, in one allocation: the date, the
-/// signature, the signed-header list as sent (`;`-separated) and the security token.
-#[derive(Clone)]
-struct Texts {
-    buf: String,
-    /// Where the signature, the signed-header list and the token start in `buf`.
-    starts: [usize; 3],
-    has_token: bool,
-}
-
-impl Texts {
-    fn new(date: &str, signature: &str, signed_headers: &str, token: Option<&str>) -> Texts {
-        let token_text = token.unwrap_or_default();
-        let parts = [date, signature, signed_headers, token_text];
-        let mut buf = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut starts = [0; 3];
-        for (i, part) in parts.into_iter().enumerate() {
-            if let Some(slot) = i.checked_sub(1).and_then(|j| starts.get_mut(j)) {
-                *slot = buf.len();
+    /// The scope of `credential` (`access-key-id/date/region/service/terminator`) and the number
+    /// of `/`-separated parts it has. With five parts the credential is kept as it is; otherwise
+    /// the scope holds its first five parts, missing ones empty.
+    fn from_credential(credential: Cow<'a, str>) -> (CredentialScope<'a>, usize) {
+        let mut slashes = [0; 4];
+        let mut found = 0;
+        for (at, b) in credential.bytes().enumerate() {
+            if b == b'/' {
+                if let Some(slot) = slashes.get_mut(found) {
+                    *slot = at;
+                }
+                found += 1;
             }
-            buf.push_str(part);
         }
-        Texts {
-            buf,
-            starts,
-            has_token: token.is_some(),
+        let parts = found + 1;
+        if parts == 5 {
+            let scope = CredentialScope {
+                text: credential,
+                slashes,
+            };
+            return (scope, parts);
         }
-    }
-
-    /// Text `i`: 0 date, 1 signature, 2 signed headers, 3 token.
-    fn get(&self, i: usize) -> &str {
-        let start = i
-            .checked_sub(1)
-            .and_then(|j| self.starts.get(j))
-            .copied()
-            .unwrap_or(0);
-        let end = self.starts.get(i).copied().unwrap_or(self.buf.len());
-        self.buf.get(start..end).unwrap_or_default()
+        let mut pieces = credential.split('/');
+        let first_five: [&str; 5] = std::array::from_fn(|_| pieces.next().unwrap_or_default());
+        (CredentialScope::new(first_five), parts)
     }
 }
 
-/// The signature components of a request, syntactically checked. Obtain with [`crate::parse`];
-/// then call [`ParsedSignature::check`], look up the secret for [`ParsedSignature::access_key_id`]
-/// and finish with [`crate::verify`]. `Debug` redacts the security token.
+/// The signature components of a request, syntactically checked, borrowing from the request.
+/// Obtain with [`crate::parse`]; then call [`ParsedSignature::check`], look up the secret for
+/// [`ParsedSignature::access_key_id`] and finish with [`crate::verify`]. `Debug` redacts the
+/// security token.
 #[derive(Clone)]
-pub struct ParsedSignature {
+pub struct ParsedSignature<'a> {
     pub(crate) location: AuthLocation,
     /// The access key id and the credential scope.
-    scope: CredentialScope,
+    scope: CredentialScope<'a>,
     pub(crate) timestamp: OffsetDateTime,
-    /// The date, signature, signed headers and token.
-    texts: Texts,
+    /// The request date as sent (`X-Amz-Date` or `Date`).
+    amz_date: Cow<'a, str>,
+    /// The signature as sent.
+    signature: Cow<'a, str>,
+    /// The signed-header list as sent (`;`-separated).
+    signed_header_text: Cow<'a, str>,
+    /// The security token as sent.
+    security_token: Option<Cow<'a, str>>,
     /// The signed header names as owned strings, made on the first call of
     /// [`ParsedSignature::signed_headers`] (verification does not need them).
     signed_header_list: OnceLock<Vec<String>>,
@@ -173,7 +175,7 @@ pub struct ParsedSignature {
     pub(crate) deferred: Option<AuthError>,
 }
 
-impl std::fmt::Debug for ParsedSignature {
+impl std::fmt::Debug for ParsedSignature<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParsedSignature")
             .field("location", &self.location)
@@ -192,7 +194,7 @@ impl std::fmt::Debug for ParsedSignature {
     }
 }
 
-impl ParsedSignature {
+impl<'a> ParsedSignature<'a> {
     /// The access key id (first element of the credential).
     #[must_use]
     pub fn access_key_id(&self) -> &str {
@@ -202,11 +204,11 @@ impl ParsedSignature {
     /// caller must validate it against the access key (UnrecognizedClient / ExpiredToken).
     #[must_use]
     pub fn security_token(&self) -> Option<&str> {
-        self.texts.has_token.then(|| self.texts.get(3))
+        self.security_token.as_deref()
     }
     /// The credential scope.
     #[must_use]
-    pub fn scope(&self) -> &CredentialScope {
+    pub fn scope(&self) -> &CredentialScope<'a> {
         &self.scope
     }
     /// The request timestamp (`X-Amz-Date`, or a `Date` header in basic format).
@@ -227,18 +229,23 @@ impl ParsedSignature {
     }
 
     /// The signed header names as listed by the client, borrowed.
-    pub(crate) fn signed_header_names(&self) -> std::str::Split<'_, char> {
-        self.texts.get(2).split(';')
+    pub(crate) fn signed_header_names(&self) -> impl Iterator<Item = &str> + Clone {
+        split_at_byte(&self.signed_header_text, b';')
+    }
+
+    /// The signed-header list as sent: the names of [`Self::signed_header_names`] joined with `;`.
+    pub(crate) fn signed_header_text(&self) -> &str {
+        &self.signed_header_text
     }
 
     /// The request date as sent (`X-Amz-Date` or `Date`).
     pub(crate) fn amz_date(&self) -> &str {
-        self.texts.get(0)
+        &self.amz_date
     }
 
     /// The signature as sent.
     pub(crate) fn signature(&self) -> &str {
-        self.texts.get(1)
+        &self.signature
     }
     /// `X-Amz-Expires` of a presigned URL.
     #[must_use]
@@ -342,28 +349,104 @@ fn window_text(d: Duration) -> String {
 }
 
 /// First non-empty value of a decoded query parameter.
-fn query_value<'a>(params: &'a [crate::encode::QueryParam], name: &str) -> Option<&'a str> {
+fn query_value<'p>(params: &'p [crate::encode::QueryParam], name: &str) -> Option<&'p str> {
     params
         .iter()
         .find(|p| p.name == name && !p.value.is_empty())
         .map(|p| p.value.as_str())
 }
 
+/// The headers parsing reads, each joined as [`header_joined`] does, found in one pass over the
+/// request's headers.
+struct SigningHeaders<'a> {
+    authorization: Option<Cow<'a, str>>,
+    amz_date: Option<Cow<'a, str>>,
+    date: Option<Cow<'a, str>>,
+    security_token: Option<Cow<'a, str>>,
+}
+
+/// The names of [`SigningHeaders`]' fields, in their order.
+const SIGNING_HEADER_NAMES: [&str; 4] = [
+    "authorization",
+    "x-amz-date",
+    "date",
+    "x-amz-security-token",
+];
+
+impl<'a> SigningHeaders<'a> {
+    fn find(headers: &'a [(&'a str, &'a str)]) -> SigningHeaders<'a> {
+        let mut first: [Option<&'a str>; 4] = [None; 4];
+        let mut repeated = [false; 4];
+        for &(name, value) in headers {
+            let Some(i) = SIGNING_HEADER_NAMES
+                .iter()
+                .position(|known| name.eq_ignore_ascii_case(known))
+            else {
+                continue;
+            };
+            if first[i].is_some() {
+                repeated[i] = true;
+            } else {
+                first[i] = Some(value);
+            }
+        }
+        // Each value as `header_joined` gives it: trimmed, or all values joined when repeated.
+        let mut values = SIGNING_HEADER_NAMES.iter().enumerate().map(|(i, name)| {
+            if repeated[i] {
+                header_joined(headers, name)
+            } else {
+                first[i].map(|v| Cow::Borrowed(v.trim()))
+            }
+        });
+        SigningHeaders {
+            authorization: values.next().flatten(),
+            amz_date: values.next().flatten(),
+            date: values.next().flatten(),
+            security_token: values.next().flatten(),
+        }
+    }
+}
+
 /// The raw components before the common checks, borrowed from the request where possible.
 struct Components<'a> {
     location: AuthLocation,
-    algorithm: &'a str,
-    credential: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
+    algorithm: Cow<'a, str>,
+    credential: Cow<'a, str>,
+    signed_headers: Cow<'a, str>,
+    signature: Cow<'a, str>,
     date: Cow<'a, str>,
     security_token: Option<Cow<'a, str>>,
-    expires: Option<&'a str>,
+    expires: Option<Cow<'a, str>>,
 }
 
+impl Components<'_> {
+    /// The same components, copied out of what they borrow.
+    fn into_owned(self) -> Components<'static> {
+        let own = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        Components {
+            location: self.location,
+            algorithm: own(self.algorithm),
+            credential: own(self.credential),
+            signed_headers: own(self.signed_headers),
+            signature: own(self.signature),
+            date: own(self.date),
+            security_token: self.security_token.map(own),
+            expires: self.expires.map(own),
+        }
+    }
+}
+
+/// Whether `b` separates the parts of an Authorization header (`,` or ASCII whitespace).
+fn is_part_separator(b: u8) -> bool {
+    b == b',' || b.is_ascii_whitespace()
+}
+
+/// The components of the Authorization header `auth`, with the request's date and security token
+/// headers.
 fn header_components<'a>(
     auth: &'a str,
-    req: &RequestParts<'a>,
+    date: Option<Cow<'a, str>>,
+    security_token: Option<Cow<'a, str>>,
 ) -> Result<Components<'a>, AuthError> {
     let trimmed = auth.trim_start();
     let (scheme, rest) = match trimmed.bytes().position(|b| b.is_ascii_whitespace()) {
@@ -379,72 +462,76 @@ fn header_components<'a>(
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
-    for part in split_ascii(rest, |b| b == b',' || b.is_ascii_whitespace()) {
-        let Some((k, v)) = part.split_once('=') else {
+    // Every separator is below `-`: the bytes of most words of a value are not looked at one
+    // by one.
+    let find_separator = |bytes: &[u8]| find_below(bytes, b'-', is_part_separator);
+    for part in split_ascii(rest, find_separator) {
+        // `part` names a component when it starts with the name and `=` (the name is then all
+        // of `part` up to its first `=`); the rest is the value, possibly empty.
+        let (slot, value) = if let Some(v) = part.strip_prefix("Credential=") {
+            (&mut credential, v)
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            (&mut signed_headers, v)
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            (&mut signature, v)
+        } else {
             continue;
         };
-        let slot = match k {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => continue,
-        };
-        if slot.is_none() && !v.is_empty() {
-            *slot = Some(v);
+        if slot.is_none() && !value.is_empty() {
+            *slot = Some(value);
         }
     }
-    let date = header_joined(req.headers, "x-amz-date")
-        .or_else(|| header_joined(req.headers, "date"))
-        .filter(|d| !d.is_empty());
+    let date = date.filter(|d| !d.is_empty());
+    let has_date = date.is_some();
+    let (Some(credential), Some(signed_headers), Some(signature), Some(date)) =
+        (credential, signed_headers, signature, date)
+    else {
+        return Err(incomplete_header(
+            auth,
+            [
+                ("Credential", credential.is_some()),
+                ("Signature", signature.is_some()),
+                ("SignedHeaders", signed_headers.is_some()),
+            ],
+            has_date,
+        ));
+    };
+    Ok(Components {
+        location: AuthLocation::Header,
+        algorithm: Cow::Borrowed(scheme),
+        credential: Cow::Borrowed(credential),
+        signed_headers: Cow::Borrowed(signed_headers),
+        signature: Cow::Borrowed(signature),
+        date,
+        security_token,
+        expires: None,
+    })
+}
+
+/// DynamoDB's `IncompleteSignatureException` for an Authorization header `auth` that lacks some
+/// of the `components` (name, present) or a date header.
+fn incomplete_header(auth: &str, components: [(&str, bool); 3], has_date: bool) -> AuthError {
     let mut msg = String::new();
-    for (name, present) in [
-        ("Credential", credential.is_some()),
-        ("Signature", signature.is_some()),
-        ("SignedHeaders", signed_headers.is_some()),
-    ] {
+    for (name, present) in components {
         if !present {
             msg.push_str(&format!(
                 "Authorization header requires '{name}' parameter. "
             ));
         }
     }
-    if date.is_none() {
+    if !has_date {
         msg.push_str(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
         );
     }
-    if !msg.is_empty() {
-        msg.push_str("Authorization=");
-        msg.push_str(auth);
-        return Err(AuthError::IncompleteSignature { message: msg });
-    }
-    Ok(Components {
-        location: AuthLocation::Header,
-        algorithm: scheme,
-        credential: credential.unwrap_or_default(),
-        signed_headers: signed_headers.unwrap_or_default(),
-        signature: signature.unwrap_or_default(),
-        date: date.unwrap_or_default(),
-        security_token: header_joined(req.headers, "x-amz-security-token"),
-        expires: None,
-    })
+    msg.push_str("Authorization=");
+    msg.push_str(auth);
+    AuthError::IncompleteSignature { message: msg }
 }
 
-/// The pieces of `text` between bytes matching `is_separator` (ASCII separators only, so every
-/// piece is valid UTF-8), like `str::split` with a predicate but without decoding characters.
-fn split_ascii(text: &str, is_separator: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
-    let bytes = text.as_bytes();
-    let mut start = Some(0);
-    std::iter::from_fn(move || {
-        let from = start?;
-        let rest = bytes.get(from..).unwrap_or_default();
-        let end = rest.iter().position(|&b| is_separator(b)).map(|i| from + i);
-        start = end.map(|e| e + 1);
-        text.get(from..end.unwrap_or(bytes.len()))
-    })
-}
-
-fn query_components(params: &[crate::encode::QueryParam]) -> Result<Components<'_>, AuthError> {
+fn query_components(
+    params: &[crate::encode::QueryParam],
+) -> Result<Components<'static>, AuthError> {
     let mut msg = String::new();
     for name in [
         "X-Amz-Algorithm",
@@ -463,22 +550,22 @@ fn query_components(params: &[crate::encode::QueryParam]) -> Result<Components<'
         msg.push_str("Re-examine the query-string parameters.");
         return Err(AuthError::IncompleteSignature { message: msg });
     }
-    let get = |n: &str| query_value(params, n).unwrap_or_default();
+    let get = |n: &str| Cow::Owned(query_value(params, n).unwrap_or_default().to_owned());
+    let first = |n: &str| {
+        params
+            .iter()
+            .find(|p| p.name == n)
+            .map(|p| Cow::Owned(p.value.clone()))
+    };
     Ok(Components {
         location: AuthLocation::Query,
         algorithm: get("X-Amz-Algorithm"),
         credential: get("X-Amz-Credential"),
         signed_headers: get("X-Amz-SignedHeaders"),
         signature: get("X-Amz-Signature"),
-        date: Cow::Borrowed(get("X-Amz-Date")),
-        security_token: params
-            .iter()
-            .find(|p| p.name == "X-Amz-Security-Token")
-            .map(|p| Cow::Borrowed(p.value.as_str())),
-        expires: params
-            .iter()
-            .find(|p| p.name == "X-Amz-Expires")
-            .map(|p| p.value.as_str()),
+        date: get("X-Amz-Date"),
+        security_token: first("X-Amz-Security-Token"),
+        expires: first("X-Amz-Expires"),
     })
 }
 
@@ -510,38 +597,46 @@ fn parse_expires(text: &str) -> Result<Duration, AuthError> {
 ///
 /// # Errors
 /// The first failing check as an [`AuthError`].
-pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
-    let params = parse_query(req.query);
-    let auth_header = header_joined(req.headers, "authorization").filter(|a| !a.trim().is_empty());
+pub fn parse<'a>(req: &RequestParts<'a>) -> Result<ParsedSignature<'a>, AuthError> {
+    let params = if req.query.is_empty() {
+        Vec::new()
+    } else {
+        parse_query(req.query)
+    };
+    let found = SigningHeaders::find(req.headers);
+    let auth_header = found.authorization.filter(|a| !a.trim().is_empty());
     let query_auth = query_value(&params, "X-Amz-Algorithm").is_some();
-    let c = match (auth_header.as_deref(), query_auth) {
+    let date = found.amz_date.or(found.date);
+    let c = match (auth_header, query_auth) {
         (Some(_), true) => return Err(AuthError::BothAuthenticationForms),
         (None, false) => return Err(AuthError::MissingAuthenticationToken),
-        (Some(auth), false) => header_components(auth, req)?,
+        (Some(Cow::Borrowed(auth)), false) => header_components(auth, date, found.security_token)?,
+        // Repeated Authorization headers, joined: the components are copied out of the join.
+        (Some(Cow::Owned(auth)), false) => {
+            header_components(&auth, date, found.security_token)?.into_owned()
+        }
         (None, true) => query_components(&params)?,
     };
     let timestamp = parse_amz_date(&c.date).ok_or_else(|| AuthError::MalformedDate {
         date: c.date.to_string(),
     })?;
 
-    let host_signed = c
-        .signed_headers
-        .split(';')
+    let host_signed = split_at_byte(&c.signed_headers, b';')
         .any(|h| h.eq_ignore_ascii_case("host") || h == ":authority");
-    let credential_parts = c.credential.bytes().filter(|&b| b == b'/').count() + 1;
+    let (scope, credential_parts) = CredentialScope::from_credential(c.credential.clone());
     let mut expires = None;
     let deferred = if !host_signed {
         Some(AuthError::HostNotSigned)
     } else if c.algorithm != ALGORITHM {
         Some(AuthError::UnsupportedAlgorithm {
-            algorithm: c.algorithm.to_owned(),
+            algorithm: c.algorithm.into_owned(),
         })
     } else if credential_parts != 5 {
         Some(AuthError::MalformedCredential {
-            credential: c.credential.to_owned(),
+            credential: c.credential.into_owned(),
         })
     } else {
-        match c.expires.map(parse_expires) {
+        match c.expires.as_deref().map(parse_expires) {
             Some(Err(e)) => Some(e),
             Some(Ok(d)) => {
                 expires = Some(d);
@@ -550,18 +645,14 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
             None => None,
         }
     };
-    let mut pieces = c.credential.split('/');
-    let parts: [&str; 5] = std::array::from_fn(|_| pieces.next().unwrap_or_default());
     Ok(ParsedSignature {
         location: c.location,
-        scope: CredentialScope::new(parts),
+        scope,
         timestamp,
-        texts: Texts::new(
-            &c.date,
-            c.signature,
-            c.signed_headers,
-            c.security_token.as_deref(),
-        ),
+        amz_date: c.date,
+        signature: c.signature,
+        signed_header_text: c.signed_headers,
+        security_token: c.security_token,
         signed_header_list: OnceLock::new(),
         expires,
         deferred,
@@ -569,52 +660,5 @@ pub fn parse(req: &RequestParts<'_>) -> Result<ParsedSignature, AuthError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_ascii_matches_str_split() {
-        let sep = |c: char| c == ',' || c.is_ascii_whitespace();
-        for text in [
-            "",
-            "a",
-            ",",
-            "Credential=a/b, SignedHeaders=host;x,Signature=ff",
-            "  a,,b  ",
-            "é,ü b",
-        ] {
-            let ours: Vec<&str> = split_ascii(text, |b| sep(char::from(b))).collect();
-            let std: Vec<&str> = text.split(sep).collect();
-            assert_eq!(ours, std, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn credential_scope_keeps_the_key_id_in_front() {
-        let scope = CredentialScope::new(["AKID", "20150830", "us-east-1", "iam", "aws4_request"]);
-        assert_eq!(scope.access_key_id(), "AKID");
-        assert_eq!(scope.date(), "20150830");
-        assert_eq!(scope.region(), "us-east-1");
-        assert_eq!(scope.service(), "iam");
-        assert_eq!(scope.terminator(), "aws4_request");
-        assert_eq!(scope.as_str(), "20150830/us-east-1/iam/aws4_request");
-        let other = CredentialScope::new(["OTHER", "20150830", "us-east-1", "iam", "aws4_request"]);
-        assert_eq!(scope, other);
-        let empty = CredentialScope::new(["", "", "", "", ""]);
-        assert_eq!(empty.as_str(), "///");
-        assert_eq!(empty.terminator(), "");
-    }
-
-    #[test]
-    fn texts_share_one_buffer() {
-        let t = Texts::new("20150830T123600Z", "abc", "host;x-amz-date", Some("tok"));
-        assert_eq!(
-            [t.get(0), t.get(1), t.get(2), t.get(3)],
-            ["20150830T123600Z", "abc", "host;x-amz-date", "tok"]
-        );
-        assert!(t.has_token);
-        let t = Texts::new("d", "", "", None);
-        assert_eq!([t.get(0), t.get(1), t.get(2), t.get(3)], ["d", "", "", ""]);
-        assert!(!t.has_token);
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

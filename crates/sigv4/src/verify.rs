@@ -2,8 +2,6 @@
 
 use std::cell::RefCell;
 
-use subtle::ConstantTimeEq;
-
 use crate::canonical::{CanonicalParts, write_canonical_request, write_string_to_sign};
 use crate::encode::{PathMode, canonical_query};
 use crate::key::{HexDigest, SigningKeyCache, signature_digest};
@@ -52,14 +50,14 @@ fn with_scratch<R>(f: impl FnOnce(&mut String) -> R) -> R {
 /// # Errors
 /// The check errors, or [`AuthError::SignatureMismatch`].
 pub fn verify(
-    parsed: &ParsedSignature,
+    parsed: &ParsedSignature<'_>,
     req: &RequestParts<'_>,
     body: &[u8],
     secret: &str,
     expected: &Expectations<'_>,
     cache: &SigningKeyCache,
 ) -> Result<(), AuthError> {
-    let signing_key = |scope: &CredentialScope| {
+    let signing_key = |scope: &CredentialScope<'_>| {
         cache.signing_key(
             parsed.access_key_id(),
             secret,
@@ -79,10 +77,10 @@ pub fn verify(
 /// # Errors
 /// The check errors, or [`AuthError::SignatureMismatch`].
 pub fn verify_with_key(
-    parsed: &ParsedSignature,
+    parsed: &ParsedSignature<'_>,
     req: &RequestParts<'_>,
     body: &[u8],
-    signing_key: impl FnOnce(&CredentialScope) -> [u8; 32],
+    signing_key: impl FnOnce(&CredentialScope<'_>) -> [u8; 32],
     expected: &Expectations<'_>,
 ) -> Result<(), AuthError> {
     parsed.check(expected)?;
@@ -94,6 +92,7 @@ pub fn verify_with_key(
         let query = canonical_query(req.query, exclude);
         let parts = CanonicalParts {
             canonical_query: &query,
+            signed_header_list: parsed.signed_header_text(),
             payload_hash: payload_hash.as_str(),
             mode: PathMode::Normalized,
         };
@@ -107,13 +106,11 @@ pub fn verify_with_key(
     };
     let provided = parsed.signature().as_bytes();
     let matches = match parsed.location {
-        AuthLocation::Header => candidate(&[]).as_bytes().ct_eq(provided),
+        AuthLocation::Header => candidate(&[]).ct_eq_text(provided),
         AuthLocation::Query => {
-            let with_token = candidate(&[SIGNATURE_PARAM]).as_bytes().ct_eq(provided);
+            let with_token = candidate(&[SIGNATURE_PARAM]).ct_eq_text(provided);
             if parsed.security_token().is_some() {
-                let without = candidate(&[SIGNATURE_PARAM, TOKEN_PARAM])
-                    .as_bytes()
-                    .ct_eq(provided);
+                let without = candidate(&[SIGNATURE_PARAM, TOKEN_PARAM]).ct_eq_text(provided);
                 with_token | without
             } else {
                 with_token

@@ -1,0 +1,104 @@
+//! Byte scans over request texts that look at eight bytes at a time where they can.
+
+/// `0x01` in every byte of a word.
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// `0x80` in every byte of a word.
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Whether some byte of `word` is below `limit` (at most 128): subtracting `limit` from every
+/// byte borrows into a byte's top bit exactly when some byte is below `limit`, and bytes that
+/// had their top bit set already are masked out (the classic "has less" test; it may point at the
+/// wrong byte, so it only says whether there is one).
+fn has_byte_below(word: u64, limit: u8) -> bool {
+    word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS != 0
+}
+
+/// The position of the first byte of `bytes` for which `is_match` holds, given that it holds for
+/// no byte at or above `limit` (at most 128): whole words of eight bytes all at or above `limit`
+/// are skipped without looking at their bytes one by one.
+pub(crate) fn find_below(bytes: &[u8], limit: u8, is_match: impl Fn(u8) -> bool) -> Option<usize> {
+    let (words, _) = bytes.as_chunks::<8>();
+    let skipped = words
+        .iter()
+        .position(|word| has_byte_below(u64::from_le_bytes(*word), limit))
+        .unwrap_or(words.len())
+        * 8;
+    let rest = bytes.get(skipped..).unwrap_or_default();
+    rest.iter().position(|&b| is_match(b)).map(|i| skipped + i)
+}
+
+/// The pieces of `text` between the separators that `find_separator` finds (the position of the
+/// first in the bytes it is given; ASCII separators only, so every piece is valid UTF-8), like
+/// `str::split` with a predicate but without decoding characters.
+pub(crate) fn split_ascii(
+    text: &str,
+    find_separator: impl Fn(&[u8]) -> Option<usize> + Clone,
+) -> impl Iterator<Item = &str> + Clone {
+    let bytes = text.as_bytes();
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        let rest = bytes.get(from..).unwrap_or_default();
+        let end = find_separator(rest).map(|i| from + i);
+        start = end.map(|e| e + 1);
+        text.get(from..end.unwrap_or(bytes.len()))
+    })
+}
+
+/// [`split_ascii`] at every `separator` byte (ASCII).
+pub(crate) fn split_at_byte(text: &str, separator: u8) -> impl Iterator<Item = &str> + Clone {
+    split_ascii(text, move |bytes| {
+        bytes.iter().position(|&b| b == separator)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn words_with_a_low_byte_are_found_wherever_it_is() {
+        for limit in [1, b'!', b'-', 128] {
+            for at in 0..8 {
+                for low in [0, limit - 1] {
+                    let mut word = [0xff; 8];
+                    word[at] = low;
+                    assert!(has_byte_below(u64::from_le_bytes(word), limit));
+                    let mut word = [limit; 8];
+                    word[at] = low;
+                    assert!(has_byte_below(u64::from_le_bytes(word), limit));
+                }
+            }
+            assert!(!has_byte_below(u64::from_le_bytes([limit; 8]), limit));
+            assert!(!has_byte_below(u64::from_le_bytes([0xff; 8]), limit));
+        }
+    }
+
+    #[test]
+    fn split_at_byte_matches_str_split() {
+        for text in ["", ";", "a", "host;x-amz-date", ";;a;", "é;ü"] {
+            let ours: Vec<&str> = split_at_byte(text, b';').collect();
+            let std: Vec<&str> = text.split(';').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn find_below_finds_the_first_match(text in "[ \t\n\r\x0c,a-zA-Z0-9/=;:é\u{1}\u{7f}-]{0,40}") {
+            let is_match = |b: u8| b == b',' || b.is_ascii_whitespace();
+            let bytes = text.as_bytes();
+            prop_assert_eq!(
+                find_below(bytes, b'-', is_match),
+                bytes.iter().position(|&b| is_match(b))
+            );
+            let sep = |c: char| c == ',' || c.is_ascii_whitespace();
+            let ours: Vec<&str> =
+                split_ascii(&text, |b| find_below(b, b'-', is_match)).collect();
+            let std: Vec<&str> = text.split(sep).collect();
+            prop_assert_eq!(ours, std);
+        }
+    }
+}

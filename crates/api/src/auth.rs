@@ -1,12 +1,12 @@
-//! Authentication and authorization steps of the pipeline.
+//! The shape-only authentication and authorization of an [`crate::Api`] made without
+//! identities ([`crate::Api::new`], for tests of the protocol layer).
 //!
-//! Authentication today checks that a request carries a well-formed AWS Signature Version 4
-//! (header or presigned query), answering malformed ones with DynamoDB's exact errors. The
-//! signature itself is not yet verified: [`authenticate`] is the seam where `palisade-sigv4`'s
-//! verifier and the credential store slot in, returning the same [`Caller`].
-//!
-//! Authorization ([`authorize`]) allows everything for now; it is a separate step so that the
-//! IAM evaluator can take its place without touching parsing or execution.
+//! [`authenticate`] checks that a request carries a well-formed AWS Signature Version 4 (header
+//! or presigned query), answering malformed ones with DynamoDB's exact errors, but does not
+//! verify the signature: there is no directory to find the secret in. [`authorize`] allows
+//! everything. An API with identities never calls either: it authenticates with
+//! [`crate::authn`] (the signature verified with `palisade-sigv4` against the directory's
+//! secret) and authorizes with [`crate::authorizer`] (the IAM engine).
 
 use http::HeaderMap;
 
@@ -53,11 +53,10 @@ pub struct Caller {
     pub signature: SignatureParts,
 }
 
-/// Authenticates a request from its headers and query string.
+/// Checks the shape of a request's signature from its headers and query string.
 ///
-/// Signature verification is not done yet: any well-formed `AWS4-HMAC-SHA256` signature is
-/// accepted. `raw_body` is the payload as sent on the wire (possibly gzip-compressed), which is
-/// what SigV4 hashes.
+/// The signature is not verified: any well-formed `AWS4-HMAC-SHA256` signature is accepted
+/// (see the module's documentation). `raw_body`, the payload as sent on the wire, is unused.
 pub fn authenticate(
     headers: &HeaderMap,
     query: Option<&str>,
@@ -71,7 +70,8 @@ pub fn authenticate(
     })
 }
 
-/// Decides whether `caller` may perform `op`. Allows everything until IAM evaluation lands.
+/// Allows `caller` to perform `op`, whatever they are (an API without identities has no
+/// policies to evaluate; see the module's documentation).
 pub fn authorize(caller: &Caller, op: Operation) -> Result<(), ApiError> {
     let _ = (caller, op);
     Ok(())

@@ -5,11 +5,13 @@
 //! 0x02                                         -> next table id (u64 BE)
 //! 0x03 table-id(u64 BE) index-no(u16 BE)       -> statistics: varint(item count) varint(bytes)
 //! 0x04 table-id pk..                           -> item collection size (LSI tables): varint(bytes)
-//! 0x10 table-id index-no(0)  pk.. sk..         -> item (codec)
-//! 0x10 table-id index-no(n)  ipk.. isk.. pk.. sk.. -> projected item (codec)
+//! 0x10 c(table-id) c(index-no=0)  pk.. sk..             -> item (codec)
+//! 0x10 c(table-id) c(index-no=n)  ipk.. isk.. pk.. sk.. -> projected item (codec)
 //! ```
 //! Key values are encoded with the storage crate's order-preserving, self-delimiting encoding, so
-//! ranges over a partition and over sort-key conditions are plain byte ranges.
+//! ranges over a partition and over sort-key conditions are plain byte ranges. `c(n)` is the
+//! compact form of a number ([`push_compact`]): item keys stay short, and fjall keeps keys of up
+//! to 20 bytes inline in its memtable, where comparing them needs no second memory access.
 
 use palisade_model::{AttributeValue, Item};
 use palisade_storage::keyenc;
@@ -66,10 +68,20 @@ pub fn stats_prefix(table_id: u64) -> Vec<u8> {
 
 /// Prefix of everything stored for a table: its items and all of its index entries.
 pub fn table_prefix(table_id: u64) -> Vec<u8> {
-    let mut k = Vec::with_capacity(9);
+    let mut k = Vec::with_capacity(10);
     k.push(DATA);
-    k.extend_from_slice(&table_id.to_be_bytes());
+    push_compact(&mut k, table_id);
     k
+}
+
+/// Appends `n` in a compact form that sorts as the numbers do and carries its own end: the
+/// count of its significant bytes, then those bytes, big-endian (0 is `00`, 1 to 255 are
+/// `01 nn`, 256 to 65,535 `02 nn nn`, …).
+fn push_compact(out: &mut Vec<u8>, n: u64) {
+    let bytes = n.to_be_bytes();
+    let skip = (n.leading_zeros() / 8) as usize;
+    out.push((bytes.len() - skip) as u8);
+    out.extend_from_slice(&bytes[skip..]);
 }
 
 /// Prefix of one index (0 = the table itself).
@@ -83,10 +95,10 @@ const KEY_VALUES_ROOM: usize = 48;
 
 /// [`index_prefix`] in a buffer with room for `room` more bytes.
 fn index_prefix_with_room(table_id: u64, index_no: u16, room: usize) -> Vec<u8> {
-    let mut k = Vec::with_capacity(11 + room);
+    let mut k = Vec::with_capacity(13 + room);
     k.push(DATA);
-    k.extend_from_slice(&table_id.to_be_bytes());
-    k.extend_from_slice(&index_no.to_be_bytes());
+    push_compact(&mut k, table_id);
+    push_compact(&mut k, u64::from(index_no));
     k
 }
 
@@ -149,4 +161,53 @@ pub fn decode_counter(bytes: Option<Vec<u8>>) -> u64 {
         .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
         .map(u64::from_be_bytes)
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compact(n: u64) -> Vec<u8> {
+        let mut k = Vec::new();
+        push_compact(&mut k, n);
+        k
+    }
+
+    #[test]
+    fn compact_numbers_sort_as_numbers_and_end_themselves() {
+        assert_eq!(compact(0), [0]);
+        assert_eq!(compact(1), [1, 1]);
+        assert_eq!(compact(255), [1, 255]);
+        assert_eq!(compact(256), [2, 1, 0]);
+        assert_eq!(
+            compact(u64::MAX),
+            [8, 255, 255, 255, 255, 255, 255, 255, 255]
+        );
+        let mut numbers: Vec<u64> = vec![0, 1, 2, 127, 128, 255, 256, 65_535, 65_536, u64::MAX];
+        numbers.extend((0..64).map(|b| 1u64 << b));
+        numbers.extend((1..64).map(|b| (1u64 << b) - 1));
+        for a in &numbers {
+            for b in &numbers {
+                assert_eq!(compact(*a).cmp(&compact(*b)), a.cmp(b), "{a} {b}");
+                // No encoding is a proper prefix of another: a table's keys never fall in
+                // another table's range.
+                if a != b {
+                    assert!(!compact(*b).starts_with(&compact(*a)), "{a} {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn index_prefixes_lie_inside_their_table_prefix() {
+        for table in [1u64, 255, 256, 70_000] {
+            let t = table_prefix(table);
+            for index in [0u16, 1, 255, 256, u16::MAX] {
+                assert!(index_prefix(table, index).starts_with(&t));
+            }
+            // The next table's prefix sorts after every index of this one.
+            let next = table_prefix(table + 1);
+            assert!(index_prefix(table, u16::MAX) < next);
+        }
+    }
 }

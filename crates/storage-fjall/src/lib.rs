@@ -29,8 +29,10 @@ const DATA_KEYSPACE: &str = "data";
 const META_KEYSPACE: &str = "meta";
 /// The key, in the metadata keyspace, of the on-disk format version.
 const FORMAT_VERSION_KEY: &[u8] = b"format_version";
-/// The on-disk format this code reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The on-disk format this code reads and writes: this backend's keyspaces and the engine's key
+/// layout (docs/storage-format.md). Version 2: item and index keys with compact table ids and
+/// index numbers (decision 0017).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Palisade's storage on a fjall database in one directory.
 ///

@@ -1,6 +1,6 @@
-//! BatchWriteItem on tables without indexes takes its own path (old items sized, not decoded;
-//! statistics stored once): it must give the same items, statistics and capacity as the same
-//! writes made one by one.
+//! BatchWriteItem and plain PutItem on tables without indexes take their own paths (old items
+//! sized, not decoded; statistics stored once): they must give the same items, statistics and
+//! capacity as the general path.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use super::BatchWrite;
 use crate::capacity::Consumed;
 use crate::catalog::CreateTableInput;
 use crate::schema::{AttrType, KeyAttr};
-use crate::{Engine, EngineConfig, WriteOptions};
+use crate::{Engine, EngineConfig, ReturnValues, WriteOptions};
 
 const ACCOUNT: &str = "000000000000";
 
@@ -183,4 +183,45 @@ async fn batch_write_rejects_duplicate_keys_before_writing() {
         "{err:?}"
     );
     assert_eq!(engine.describe_table(ACCOUNT, "t").unwrap().stats.items, 0);
+}
+
+#[tokio::test]
+async fn plain_put_without_indexes_matches_the_general_path() {
+    let engine = engine();
+    create(&engine, "plain").await;
+    create(&engine, "general").await;
+    // Asking for the old item takes the general path (old item read and decoded).
+    let general = || WriteOptions {
+        return_values: ReturnValues::AllOld,
+        ..WriteOptions::default()
+    };
+    // New items, then bigger and smaller replacements of them.
+    let puts = [
+        ("a", 10),
+        ("b", 2000),
+        ("a", 5000),
+        ("b", 0),
+        ("c", 900),
+        ("a", 1),
+    ];
+    for (pk, size) in puts {
+        let plain = engine
+            .put_item(ACCOUNT, "plain", item(pk, size), WriteOptions::default())
+            .await
+            .unwrap();
+        let full = engine
+            .put_item(ACCOUNT, "general", item(pk, size), general())
+            .await
+            .unwrap();
+        assert_eq!(plain.consumed, full.consumed, "{pk} {size}");
+        assert_eq!(plain.attributes, None);
+    }
+    let stats = |t: &str| engine.describe_table(ACCOUNT, t).unwrap().stats;
+    assert_eq!(stats("plain"), stats("general"));
+    assert_eq!(stats("plain").items, 3);
+    let pks = ["a", "b", "c", "absent"];
+    assert_eq!(
+        items(&engine, "plain", &pks),
+        items(&engine, "general", &pks)
+    );
 }

@@ -8,6 +8,7 @@ use palisade_model::Item;
 use palisade_storage::{Bytes, ReadView, WriteTxn};
 
 use crate::capacity::Consumed;
+use crate::codec_json::stored_item_size;
 use crate::error::{EngineError, Result};
 use crate::schema::{IndexKind, TableMeta};
 use crate::size::item_size;
@@ -239,6 +240,12 @@ impl Engine {
                 "ReturnValues can only be ALL_OLD or NONE",
             ));
         }
+        if table.indexes.is_empty()
+            && opts.condition.is_none()
+            && opts.return_values == ReturnValues::None
+        {
+            return self.put_unindexed(&table, &item).await;
+        }
         self.write(move |txn| {
             let old = read_item(txn, &table, &item)?;
             check_condition(&opts, old.as_ref())?;
@@ -249,6 +256,34 @@ impl Engine {
             let consumed = apply_change(txn, &table, &change)?;
             Ok(WriteOutcome {
                 attributes: returned(opts.return_values, change.old.as_ref(), None, None),
+                consumed,
+            })
+        })
+        .await
+    }
+
+    /// PutItem without a condition or returned values into a table without indexes: the old
+    /// item matters only for its size (statistics and consumed capacity), so it is sized from
+    /// its stored bytes, not decoded. The key and the stored form are built before the write,
+    /// off the storage writer that every write waits for.
+    async fn put_unindexed(&self, table: &TableMeta, item: &Item) -> Result<WriteOutcome> {
+        let key = keys::item_key(table, item)?;
+        let value = codec::encode_item(item);
+        let new_size = item_size(item);
+        let table_id = table.id;
+        self.write(move |txn| {
+            let old_size = match txn.get_shared(&key)? {
+                Some(stored) => Some(stored_item_size(&stored)?),
+                None => None,
+            };
+            txn.put(&key, &value);
+            let old = old_size.unwrap_or(0);
+            let d_items = 1 - i64::from(old_size.is_some());
+            stats::add(txn, table_id, 0, d_items, new_size as i64 - old as i64)?;
+            let mut consumed = Consumed::default();
+            consumed.add_table_write(old.max(new_size));
+            Ok(WriteOutcome {
+                attributes: None,
                 consumed,
             })
         })

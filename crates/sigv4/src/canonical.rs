@@ -5,13 +5,19 @@ use std::borrow::Cow;
 use crate::RequestParts;
 use crate::encode::{PathMode, write_canonical_uri};
 use crate::key::HexDigest;
-use crate::scan::find_below;
+use crate::scan::{find_below, trim};
 
 /// The only algorithm SigV4 verification supports.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// The credential scope terminator.
 pub const TERMINATOR: &str = "aws4_request";
+
+/// Whether header names `a` and `b` are the same, ignoring ASCII case; byte-equal names (the
+/// usual case: HTTP stacks and clients send lower-case names) are not compared case by case.
+pub(crate) fn same_header_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
+}
 
 /// Every value of header `name` (case-insensitive), in arrival order.
 pub(crate) fn header_values<'a>(
@@ -20,7 +26,7 @@ pub(crate) fn header_values<'a>(
 ) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .iter()
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .filter(move |(n, _)| same_header_name(n, name))
         .map(|(_, v)| *v)
 }
 
@@ -31,14 +37,14 @@ pub(crate) fn header_joined<'a>(
     name: &'a str,
 ) -> Option<Cow<'a, str>> {
     let mut values = header_values(headers, name);
-    let first = values.next()?.trim();
+    let first = trim(values.next()?);
     let Some(second) = values.next() else {
         return Some(Cow::Borrowed(first));
     };
-    let mut joined = format!("{first},{}", second.trim());
+    let mut joined = format!("{first},{}", trim(second));
     for v in values {
         joined.push(',');
-        joined.push_str(v.trim());
+        joined.push_str(trim(v));
     }
     Some(Cow::Owned(joined))
 }
@@ -114,7 +120,9 @@ pub(crate) fn write_canonical_request<'h>(
     for name in signed_headers {
         let start = out.len();
         out.push_str(name);
-        if let Some(pushed) = out.get_mut(start..) {
+        if name.bytes().any(|b| b.is_ascii_uppercase())
+            && let Some(pushed) = out.get_mut(start..)
+        {
             pushed.make_ascii_lowercase();
         }
         out.push(':');
@@ -180,5 +188,27 @@ mod tests {
             creq,
             "GET\n/\n\nhost:h\nmy-header:a b c,d\n\nhost;my-header\nx"
         );
+        // Signed names in upper case find the headers and are lower-cased in their lines, not
+        // in the list.
+        let creq = canonical_request(&req, &["HOST", "My-Header"], "", "x", PathMode::Normalized);
+        assert_eq!(
+            creq,
+            "GET\n/\n\nhost:h\nmy-header:a b c,d\n\nHOST;My-Header\nx"
+        );
+    }
+
+    #[test]
+    fn header_names_are_the_same_in_any_ascii_case_only() {
+        for (a, b, same) in [
+            ("host", "host", true),
+            ("Host", "hOST", true),
+            ("x-amz-date", "X-Amz-Date", true),
+            ("host", "hos", false),
+            ("host", "date", false),
+            ("é", "É", false),
+            ("", "", true),
+        ] {
+            assert_eq!(same_header_name(a, b), same, "{a} {b}");
+        }
     }
 }

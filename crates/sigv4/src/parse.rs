@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::canonical::{ALGORITHM, TERMINATOR, header_joined};
+use crate::canonical::{ALGORITHM, TERMINATOR, header_joined, same_header_name};
 use crate::date::{format_amz_date, parse_amz_date};
 use crate::encode::parse_query;
-use crate::scan::{find_below, split_ascii, split_at_byte};
+use crate::scan::{find_below, split_ascii, split_at_byte, trim};
 use crate::{AuthError, Expectations, RequestParts};
 
 /// Longest accepted `X-Amz-Expires` (seven days), as for every AWS presigned URL.
@@ -378,12 +378,16 @@ impl<'a> SigningHeaders<'a> {
         let mut first: [Option<&'a str>; 4] = [None; 4];
         let mut repeated = [false; 4];
         for &(name, value) in headers {
+            // The four names differ in length: only one can match.
             let Some(i) = SIGNING_HEADER_NAMES
                 .iter()
-                .position(|known| name.eq_ignore_ascii_case(known))
+                .position(|known| known.len() == name.len())
             else {
                 continue;
             };
+            if !same_header_name(name, SIGNING_HEADER_NAMES[i]) {
+                continue;
+            }
             if first[i].is_some() {
                 repeated[i] = true;
             } else {
@@ -395,7 +399,7 @@ impl<'a> SigningHeaders<'a> {
             if repeated[i] {
                 header_joined(headers, name)
             } else {
-                first[i].map(|v| Cow::Borrowed(v.trim()))
+                first[i].map(|v| Cow::Borrowed(trim(v)))
             }
         });
         SigningHeaders {
@@ -604,7 +608,7 @@ pub fn parse<'a>(req: &RequestParts<'a>) -> Result<ParsedSignature<'a>, AuthErro
         parse_query(req.query)
     };
     let found = SigningHeaders::find(req.headers);
-    let auth_header = found.authorization.filter(|a| !a.trim().is_empty());
+    let auth_header = found.authorization.filter(|a| !trim(a).is_empty());
     let query_auth = query_value(&params, "X-Amz-Algorithm").is_some();
     let date = found.amz_date.or(found.date);
     let c = match (auth_header, query_auth) {

@@ -52,6 +52,17 @@ pub(crate) fn split_at_byte(text: &str, separator: u8) -> impl Iterator<Item = &
     })
 }
 
+/// `text.trim()` (Unicode whitespace at both ends), without decoding characters when `text`
+/// starts and ends with a visible ASCII byte: it is then its own trim (every whitespace
+/// character is ASCII at or below space, or not ASCII).
+pub(crate) fn trim(text: &str) -> &str {
+    let visible = |b: &u8| (b'!'..=b'~').contains(b);
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if visible(first) && visible(last) => text,
+        _ => text.trim(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -85,6 +96,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn trim_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta\n",
+            "a b",
+            "\u{a0}a",
+            "a\u{2003}",
+            "\u{85}",
+            "é",
+            "~",
+            "\u{7f}a",
+            "!x!",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn find_below_finds_the_first_match(text in "[ \t\n\r\x0c,a-zA-Z0-9/=;:é\u{1}\u{7f}-]{0,40}") {
@@ -99,6 +132,7 @@ mod tests {
                 split_ascii(&text, |b| find_below(b, b'-', is_match)).collect();
             let std: Vec<&str> = text.split(sep).collect();
             prop_assert_eq!(ours, std);
+            prop_assert_eq!(trim(&text), text.trim());
         }
     }
 }

@@ -332,7 +332,7 @@ fn base64_value(c: u8) -> Option<u8> {
 }
 
 /// Decodes standard padded base64 as DynamoDB accepts it.
-fn decode_base64(text: &str) -> Result<Vec<u8>, SerializationError> {
+pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, SerializationError> {
     check_base64(text)?;
     STANDARD
         .decode(text)

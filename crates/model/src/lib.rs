@@ -7,7 +7,9 @@
 //! - [`AttributeValue`], [`Item`], [`Number`]: the values.
 //! - [`attribute_value_from_json`], [`item_from_json`] and their inverses: the wire form, with
 //!   DynamoDB's `SerializationException` and `ValidationException` texts ([`ValueError`]);
-//!   [`write_item_json`] writes the wire form straight into bytes (large responses).
+//!   [`write_item_json`] writes the wire form straight into bytes (large responses);
+//!   [`StrictItem`] decodes an item straight from a serde deserializer when it is valid (the
+//!   fast path of request decoders, which fall back to [`item_from_json`] for errors).
 //! - [`item_size`], [`attribute_value_size`]: sizes as DynamoDB counts them, for the 400 KB
 //!   limit ([`MAX_ITEM_SIZE`]) and capacity units.
 //! - [`validate_table_name`], [`validate_key_value`] and the other limits, with DynamoDB's
@@ -15,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod json;
+mod json_de;
 mod json_write;
 mod limits;
 mod number;
@@ -26,6 +29,7 @@ pub use json::{
     MAX_NESTING_DEPTH, attribute_value_from_json, attribute_value_to_json, item_from_json,
     item_to_json,
 };
+pub use json_de::StrictItem;
 pub use json_write::{
     write_attribute_value_json, write_item_json, write_json_binary, write_json_str, write_json_utf8,
 };

@@ -133,10 +133,16 @@ impl Connection {
     ) -> Result<Answer, String> {
         let request = signed_request(endpoint, target, body)?;
         let exchange = async {
-            self.sender
-                .ready()
-                .await
-                .map_err(|e| format!("connection closed: {e}"))?;
+            if self.sender.ready().await.is_err() {
+                // The server closed the connection after its last answer (`Connection: close`,
+                // as a server without keep-alive sends): nothing of this request was sent, so it
+                // goes on a new connection, as an SDK's would. The connect counts in its latency.
+                *self = Self::open(endpoint).await?;
+                self.sender
+                    .ready()
+                    .await
+                    .map_err(|e| format!("connection closed: {e}"))?;
+            }
             let response = self
                 .sender
                 .send_request(request)
@@ -194,4 +200,71 @@ fn signed_request(
     builder
         .body(Full::new(body))
         .map_err(|e| format!("cannot build the request: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use palisade_sigv4::Credentials;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A server that answers one request per connection with `Connection: close` and then closes
+    /// it (as moto's development server does).
+    async fn closing_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut read = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    // The request is small: read until its body (`{}`) has arrived.
+                    while !read.ends_with(b"{}") {
+                        let n = stream.read(&mut buffer).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        read.extend_from_slice(&buffer[..n]);
+                    }
+                    let body = r#"{"TableNames":[]}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: {AMZ_JSON}\r\nContent-Length: {}\r\n\
+                         Connection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    stream.write_all(answer.as_bytes()).await.unwrap();
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        format!("http://{address}")
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closed_after_its_answer_is_reopened() {
+        let url = closing_server().await;
+        let credentials = Credentials {
+            access_key_id: "AKIDPALISADEBENCH001".to_owned(),
+            secret_access_key: "secret".to_owned(),
+            session_token: None,
+        };
+        let endpoint = Endpoint::parse(&url, credentials, "us-east-1".to_owned()).unwrap();
+        let mut connection = Connection::open(&endpoint).await.unwrap();
+        for _ in 0..3 {
+            let answer = connection
+                .call(
+                    &endpoint,
+                    "DynamoDB_20120810.ListTables",
+                    Bytes::from_static(b"{}"),
+                )
+                .await
+                .expect("every request gets its answer");
+            assert_eq!(answer.status, 200);
+            assert_eq!(&answer.body[..], br#"{"TableNames":[]}"#);
+        }
+    }
 }

@@ -11,7 +11,8 @@
 //!    identity directory (without a directory, [`auth::authenticate`] only checks its shape);
 //! 4. **authorize** ([`authorizer::IamAuthorizer`]): each operation asks for every action,
 //!    table/index ARN and condition key it touches before it runs;
-//! 5. **execute** ([`dynamodb::dispatch_with`]): the operation on the engine;
+//! 5. **execute** ([`dynamodb::dispatch_with`]): the operation on the engine (a BatchWriteItem
+//!    body is decoded into typed writes in step 2, without a JSON tree);
 //! 6. **encode**: JSON body or error, gzip if accepted, `x-amz-crc32`, `x-amzn-RequestId`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -239,24 +240,16 @@ impl Api {
             Err(BodyError::BadEncoding(message)) => return Err(ApiError::serialization(message)),
         };
 
-        // Parse. DynamoDB checks that the body is JSON before it looks at the target. The
-        // tree is kept for the operation (the body is parsed once). JSON that serde_json cannot
-        // hold as a tree (a number out of range) is left to the operation's parser, which
-        // answers it as before.
-        let parsed = if body.is_empty() {
-            None
-        } else {
-            match serde_json::from_slice::<serde_json::Value>(&body) {
-                Ok(value) => Some(value),
-                Err(_) if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() => None,
-                Err(_) => return Err(ApiError::serialization("")),
-            }
-        };
+        // Parse. DynamoDB checks that the body is JSON before it looks at the target; the
+        // target is read first only to pick the decoder (a valid BatchWriteItem body is decoded
+        // into typed writes without a tree; any other body, or one the strict decoder leaves
+        // to the tree, is parsed as a tree). Nothing is refused here but a body that is not JSON.
         let op = headers
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
-            .and_then(Operation::from_target)
-            .ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, ""))?;
+            .and_then(Operation::from_target);
+        let parsed = dynamodb::parse_body(op.map(Operation::name), &body)?;
+        let op = op.ok_or_else(|| ApiError::new(ErrorKind::UnknownOperation, ""))?;
 
         let Some(identity) = &self.identity else {
             let caller = auth::authenticate(headers, parts.uri.query(), &raw_body)?;
@@ -269,7 +262,16 @@ impl Api {
                 operation = op.name(),
                 "executing without identities"
             );
-            return dynamodb::dispatch(&self.engine, op.name(), &body).await;
+            let account = self.engine.config().account.clone();
+            return dynamodb::dispatch_body(
+                &self.engine,
+                &dynamodb::AllowAll,
+                &account,
+                op.name(),
+                parsed,
+                &body,
+            )
+            .await;
         };
         let key = authn::authenticate(
             &identity.directory,
@@ -304,23 +306,15 @@ impl Api {
             caller = %key.caller.arn,
             "executing"
         );
-        match &parsed {
-            Some(value) => {
-                dynamodb::dispatch_parsed(
-                    &self.engine,
-                    &authz,
-                    &key.caller.account,
-                    op.name(),
-                    value,
-                    &body,
-                )
-                .await
-            }
-            None => {
-                dynamodb::dispatch_with(&self.engine, &authz, &key.caller.account, op.name(), &body)
-                    .await
-            }
-        }
+        dynamodb::dispatch_body(
+            &self.engine,
+            &authz,
+            &key.caller.account,
+            op.name(),
+            parsed,
+            &body,
+        )
+        .await
     }
 }
 

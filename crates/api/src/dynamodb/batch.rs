@@ -57,11 +57,19 @@ pub async fn batch_write(
     account: &str,
     p: &Params<'_>,
 ) -> Result<Value, ApiError> {
+    let requests = batch_write_requests(p)?;
+    batch_write_decoded(engine, authz, account, p, requests).await
+}
+
+/// `RequestItems` of a BatchWriteItem request as a tree: each table's writes, tables in the
+/// order of the tree's map. [`super::batch_decode`] decodes the same from the body's bytes.
+pub(super) fn batch_write_requests(
+    p: &Params<'_>,
+) -> Result<Vec<(String, Vec<BatchWrite>)>, ApiError> {
     let map = p
         .map("RequestItems")?
         .ok_or_else(|| missing("requestItems"))?;
     let mut requests = Vec::new();
-    let mut total = 0;
     for (table, list) in map {
         let mut writes = Vec::new();
         for r in objects(list)? {
@@ -79,9 +87,20 @@ pub async fn batch_write(
                 ));
             }
         }
-        total += writes.len();
         requests.push((table.clone(), writes));
     }
+    Ok(requests)
+}
+
+/// BatchWriteItem once its `RequestItems` are decoded: `p` holds the request's other members.
+pub async fn batch_write_decoded(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+    requests: Vec<(String, Vec<BatchWrite>)>,
+) -> Result<Value, ApiError> {
+    let total: usize = requests.iter().map(|(_, w)| w.len()).sum();
     if total == 0 || requests.iter().any(|(_, w)| w.is_empty()) {
         return Err(ApiError::validation(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",

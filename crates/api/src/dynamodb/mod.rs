@@ -3,6 +3,7 @@
 
 pub mod authz;
 mod batch;
+mod batch_decode;
 mod exprs;
 mod items;
 mod params;
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
 pub use authz::{AllowAll, Authorizer, Check};
+use batch_decode::BatchWriteInput;
 use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
@@ -26,7 +28,8 @@ pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>,
 }
 
 /// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
-/// action and resource it will touch, and only then executes.
+/// action and resource it will touch, and only then executes. A BatchWriteItem body is first
+/// offered to the strict decoder ([`batch_decode`]), which builds no JSON tree.
 pub async fn dispatch_with(
     engine: &Engine,
     authz: &dyn Authorizer,
@@ -34,8 +37,75 @@ pub async fn dispatch_with(
     op: &str,
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
+    if op == "BatchWriteItem"
+        && let Some(input) = BatchWriteInput::decode(body)
+    {
+        return dispatch_batch_write(engine, authz, account, input).await;
+    }
     let value = Params::parse(body)?;
     dispatch_parsed(engine, authz, account, op, &value, body).await
+}
+
+/// A request body that passed the pipeline's first check (the body is JSON), decoded as far
+/// as can be done before authentication without refusing anything.
+pub(crate) enum ParsedBody {
+    /// The body as a tree.
+    Tree(Value),
+    /// A BatchWriteItem request decoded straight from the bytes, without a tree.
+    BatchWrite(Box<BatchWriteInput>),
+    /// JSON that is empty or that a tree cannot hold (a number out of range): left to the
+    /// operation, which answers it from the bytes.
+    Unparsed,
+}
+
+/// The pipeline's parse step: DynamoDB checks that a non-empty body is JSON before it looks
+/// at the target, and answers `SerializationException` otherwise. `op` is the operation the
+/// target names, when it names one: a BatchWriteItem body is decoded into typed writes here,
+/// and falls back to the tree when the strict decoder leaves it to the tree.
+pub(crate) fn parse_body(op: Option<&str>, body: &[u8]) -> Result<ParsedBody, ApiError> {
+    if body.is_empty() {
+        return Ok(ParsedBody::Unparsed);
+    }
+    if op == Some("BatchWriteItem")
+        && let Some(input) = BatchWriteInput::decode(body)
+    {
+        return Ok(ParsedBody::BatchWrite(Box::new(input)));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => Ok(ParsedBody::Tree(value)),
+        Err(_) if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+            Ok(ParsedBody::Unparsed)
+        }
+        Err(_) => Err(ApiError::serialization("")),
+    }
+}
+
+/// Executes the operation `op` on a body [`parse_body`] decoded; `body` is its bytes.
+pub(crate) async fn dispatch_body(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    op: &str,
+    parsed: ParsedBody,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    match parsed {
+        ParsedBody::Tree(value) => dispatch_parsed(engine, authz, account, op, &value, body).await,
+        ParsedBody::BatchWrite(input) => dispatch_batch_write(engine, authz, account, *input).await,
+        ParsedBody::Unparsed => dispatch_with(engine, authz, account, op, body).await,
+    }
+}
+
+/// BatchWriteItem decoded without a tree: the same steps as from [`dispatch_parsed`].
+async fn dispatch_batch_write(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    input: BatchWriteInput,
+) -> Result<Vec<u8>, ApiError> {
+    let p = Params::from_map(&input.others);
+    let out = batch::batch_write_decoded(engine, authz, account, &p, input.requests).await?;
+    serde_json::to_vec(&out).map_err(ApiError::internal)
 }
 
 /// [`dispatch_with`] for a request body the caller has already parsed: `value` is `body` as

@@ -61,6 +61,11 @@ impl<'a> Params<'a> {
         Ok(v)
     }
 
+    /// The members of a top-level object.
+    pub fn from_map(map: &'a Map<String, Value>) -> Params<'a> {
+        Params { map }
+    }
+
     pub fn new(v: &'a Value) -> Result<Params<'a>, ApiError> {
         v.as_object()
             .map(|map| Params { map })

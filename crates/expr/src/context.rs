@@ -9,7 +9,8 @@ use crate::ast::{Cond, Path};
 use crate::check::{Checker, Placeholders};
 use crate::error::{ExprError, ExprKind, Invalid};
 use crate::key::{KeyCondition, KeySchema, key_condition_from};
-use crate::parser::{parse_condition, parse_projection, parse_update};
+use crate::parse_cache;
+use crate::parser::parse_projection;
 use crate::projection::Projection;
 use crate::update::Update;
 
@@ -112,7 +113,7 @@ impl<'a> ExprContext<'a> {
     /// ([`ExprKind::Condition`] or [`ExprKind::Filter`]).
     pub fn condition(&mut self, text: &str, kind: ExprKind) -> Result<Condition, ExprError> {
         precheck(text, kind)?;
-        let raw = parse_condition(text).map_err(|p| ExprError::invalid(kind, p))?;
+        let raw = parse_cache::condition(text).map_err(|p| ExprError::invalid(kind, p))?;
         let cond = Checker::new(&mut self.ph, kind).condition(&raw)?;
         Ok(Condition { cond })
     }
@@ -121,7 +122,7 @@ impl<'a> ExprContext<'a> {
     pub fn update(&mut self, text: &str) -> Result<Update, ExprError> {
         let kind = ExprKind::Update;
         precheck(text, kind)?;
-        let raw = parse_update(text).map_err(|p| ExprError::invalid(kind, p))?;
+        let raw = parse_cache::update(text).map_err(|p| ExprError::invalid(kind, p))?;
         let actions = Checker::new(&mut self.ph, kind).update(&raw)?;
         Ok(Update::from_actions(actions, false))
     }
@@ -144,7 +145,7 @@ impl<'a> ExprContext<'a> {
     ) -> Result<KeyCondition, ExprError> {
         let kind = ExprKind::KeyCondition;
         precheck(text, kind)?;
-        let raw = parse_condition(text).map_err(|p| ExprError::invalid(kind, p))?;
+        let raw = parse_cache::condition(text).map_err(|p| ExprError::invalid(kind, p))?;
         let cond = Checker::new(&mut self.ph, kind).condition(&raw)?;
         key_condition_from(cond, schema)
     }

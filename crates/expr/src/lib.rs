@@ -24,6 +24,7 @@ mod eval;
 mod key;
 mod legacy;
 mod lexer;
+mod parse_cache;
 mod parser;
 mod projection;
 pub mod reserved;

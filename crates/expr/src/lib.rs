@@ -8,6 +8,8 @@
 //! and DynamoDB's checks applied in DynamoDB's order (`check`, through an [`ExprContext`]) →
 //! evaluation ([`Condition::evaluate`], [`Update::apply`], [`Projection::apply`],
 //! [`KeyCondition::matches`]). The legacy parameters build the same trees directly (`legacy`).
+//! Raw trees are kept per thread by their text (`parse_cache`), since clients repeat the same
+//! expressions; the checks against each request's placeholders always run.
 //! Every error is a `ValidationException` whose text is DynamoDB's ([`ExprError`]).
 //!
 //! A request is handled as: `ExprContext::new(names, values)`, `check_maps()`, parse each of the

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use palisade_directory::{Directory, KeyIdentity};
-use palisade_sigv4::{AuthError, CredentialScope, Expectations, RequestParts, SigningKeyCache};
+use palisade_sigv4::{AuthError, Expectations, ParsedSignature, RequestParts, SigningKeyCache};
 use subtle::ConstantTimeEq;
 
 use crate::error::{ApiError, ErrorKind};
@@ -96,12 +96,14 @@ pub fn authenticate_within(
         now: time::OffsetDateTime::now_utc(),
         max_skew,
     };
-    parsed.check(&expected).map_err(|e| auth_error(&e))?;
-    let identity = directory
-        .lookup_access_key_shared(parsed.access_key_id())
-        .ok_or_else(|| auth_error(&AuthError::UnrecognizedClient))?;
-    let signing_key = |scope: &CredentialScope<'_>| {
-        identity.signing_key(scope.as_str(), || {
+    // The checks, then the key lookup (an unknown key is reported only for an otherwise
+    // well-formed request, as DynamoDB does), then the signature.
+    let lookup = |parsed: &ParsedSignature<'_>| {
+        let identity = directory
+            .lookup_access_key_shared(parsed.access_key_id())
+            .ok_or(AuthError::UnrecognizedClient)?;
+        let scope = parsed.scope();
+        let key = identity.signing_key(scope.as_str(), || {
             cache.signing_key(
                 parsed.access_key_id(),
                 identity.secret.expose(),
@@ -109,9 +111,10 @@ pub fn authenticate_within(
                 scope.region(),
                 scope.service(),
             )
-        })
+        });
+        Ok((identity, key))
     };
-    palisade_sigv4::verify_with_key(&parsed, &req, raw_body, signing_key, &expected)
+    let identity = palisade_sigv4::verify_with_lookup(&parsed, &req, raw_body, lookup, &expected)
         .map_err(|e| auth_error(&e))?;
     match (&identity.session_token, parsed.security_token()) {
         (None, None) => {}

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use crate::RequestParts;
 use crate::encode::{PathMode, write_canonical_uri};
 use crate::key::HexDigest;
-use crate::scan::{find_below, trim};
+use crate::scan::{find_below, same_text, trim};
 
 /// The only algorithm SigV4 verification supports.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -16,7 +16,7 @@ pub const TERMINATOR: &str = "aws4_request";
 /// Whether header names `a` and `b` are the same, ignoring ASCII case; byte-equal names (the
 /// usual case: HTTP stacks and clients send lower-case names) are not compared case by case.
 pub(crate) fn same_header_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
+    a.len() == b.len() && (same_text(a, b) || a.eq_ignore_ascii_case(b))
 }
 
 /// Every value of header `name` (case-insensitive), in arrival order.

@@ -15,6 +15,7 @@
 //! 3. the caller looks up the secret of [`ParsedSignature::access_key_id`] (unknown key:
 //!    [`AuthError::UnrecognizedClient`]);
 //! 4. [`verify`] recomputes the signature over the actual body and compares in constant time;
+//!    [`verify_with_lookup`] runs steps 2 to 4 with the caller's lookup in between, checking once;
 //! 5. the caller validates [`ParsedSignature::security_token`] ([`AuthError::InvalidSecurityToken`],
 //!    [`AuthError::ExpiredToken`]), then parses the body.
 //!
@@ -77,7 +78,7 @@ pub use parse::{AuthLocation, CredentialScope, MAX_PRESIGN_EXPIRES_SECS, ParsedS
 pub use sign::{
     Credentials, SignOptions, Signed, presign, presign_with_options, sign, sign_with_options,
 };
-pub use verify::{verify, verify_with_key};
+pub use verify::{verify, verify_with_key, verify_with_lookup};
 
 /// Re-exported so callers can build [`Expectations`] without naming the `time` crate version.
 pub use time::{Duration, OffsetDateTime};

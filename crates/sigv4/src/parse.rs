@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 use crate::canonical::{ALGORITHM, TERMINATOR, header_joined, same_header_name};
 use crate::date::{format_amz_date, parse_amz_date};
 use crate::encode::parse_query;
-use crate::scan::{find_below, split_ascii, split_at_byte, trim};
+use crate::scan::{find_below, same_text, split_ascii, split_at_byte, trim};
 use crate::{AuthError, Expectations, RequestParts};
 
 /// Longest accepted `X-Amz-Expires` (seven days), as for every AWS presigned URL.
@@ -301,26 +301,26 @@ impl<'a> ParsedSignature<'a> {
     fn check_scope(&self, expected: &Expectations<'_>) -> Result<(), AuthError> {
         let s = &self.scope;
         let mut problems: Vec<String> = Vec::new();
-        if s.region() != expected.region {
+        if !same_text(s.region(), expected.region) {
             problems.push(format!(
                 "Credential should be scoped to a valid region, not '{}'.",
                 s.region()
             ));
         }
-        if s.service() != expected.service {
+        if !same_text(s.service(), expected.service) {
             problems.push(format!(
                 "Credential should be scoped to correct service: '{}'.",
                 expected.service
             ));
         }
-        if s.terminator() != TERMINATOR {
+        if !same_text(s.terminator(), TERMINATOR) {
             problems.push(format!(
                 "Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{}'.",
                 s.terminator()
             ));
         }
         let request_day = self.amz_date().get(..8).unwrap_or("");
-        if s.date() != request_day {
+        if !same_text(s.date(), request_day) {
             problems.push(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{}'.",
                 s.date(),

@@ -52,6 +52,22 @@ pub(crate) fn split_at_byte(text: &str, separator: u8) -> impl Iterator<Item = &
     })
 }
 
+/// `a == b`, compared in place: for the short texts of a signature (names, scope parts) a call
+/// of the C library's `memcmp`, which `==` makes, costs more than the comparison.
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.as_bytes().as_chunks::<8>();
+    let (b_words, b_rest) = b.as_bytes().as_chunks::<8>();
+    a_words.iter().zip(b_words).all(|(x, y)| x == y)
+        && a_rest
+            .iter()
+            .zip(b_rest)
+            .fold(0, |difference, (x, y)| difference | (x ^ y))
+            == 0
+}
+
 /// `text.trim()` (Unicode whitespace at both ends), without decoding characters when `text`
 /// starts and ends with a visible ASCII byte: it is then its own trim (every whitespace
 /// character is ASCII at or below space, or not ASCII).
@@ -93,6 +109,22 @@ mod tests {
             let ours: Vec<&str> = split_at_byte(text, b';').collect();
             let std: Vec<&str> = text.split(';').collect();
             assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn same_text_is_equality() {
+        for (a, b) in [
+            ("", ""),
+            ("a", "a"),
+            ("a", "b"),
+            ("us-east-1", "us-east-1"),
+            ("us-east-1", "us-east-2"),
+            ("us-east-1", "us-east-12"),
+            ("é", "é"),
+            ("é", "è"),
+        ] {
+            assert_eq!(same_text(a, b), a == b, "{a} {b}");
         }
     }
 

@@ -83,9 +83,28 @@ pub fn verify_with_key(
     signing_key: impl FnOnce(&CredentialScope<'_>) -> [u8; 32],
     expected: &Expectations<'_>,
 ) -> Result<(), AuthError> {
+    let lookup = |parsed: &ParsedSignature<'_>| Ok(((), signing_key(parsed.scope())));
+    verify_with_lookup(parsed, req, body, lookup, expected)
+}
+
+/// The whole verification after [`crate::parse`], in DynamoDB's order, with the checks made
+/// once: [`ParsedSignature::check`], then `lookup`, which finds the caller of
+/// [`ParsedSignature::access_key_id`] (or fails, e.g. with [`AuthError::UnrecognizedClient`])
+/// and returns it with the signing key of its secret for [`ParsedSignature::scope`], then the
+/// signature as in [`verify`]. Returns what `lookup` found.
+///
+/// # Errors
+/// The check errors, `lookup`'s error, or [`AuthError::SignatureMismatch`].
+pub fn verify_with_lookup<T>(
+    parsed: &ParsedSignature<'_>,
+    req: &RequestParts<'_>,
+    body: &[u8],
+    lookup: impl FnOnce(&ParsedSignature<'_>) -> Result<(T, [u8; 32]), AuthError>,
+    expected: &Expectations<'_>,
+) -> Result<T, AuthError> {
     parsed.check(expected)?;
+    let (found, key) = lookup(parsed)?;
     let scope = parsed.scope();
-    let key = signing_key(scope);
     let payload_hash = HexDigest::sha256(body);
     let scope_string = scope.as_str();
     let candidate = |exclude: &[&str]| {
@@ -118,7 +137,7 @@ pub fn verify_with_key(
         }
     };
     if bool::from(matches) {
-        Ok(())
+        Ok(found)
     } else {
         Err(AuthError::SignatureMismatch)
     }

@@ -588,6 +588,47 @@ fn verify_with_key_uses_the_supplied_key_after_the_checks() {
 }
 
 #[test]
+fn verify_with_lookup_checks_then_looks_up_then_verifies() {
+    use palisade_sigv4::{ParsedSignature, derive_signing_key, verify_with_lookup};
+    let h = signed_headers(NOW, "us-east-1", "dynamodb");
+    let hr = refs(&h);
+    let r = req(&hr);
+    let parsed = parse(&r).unwrap();
+    let found = |parsed: &ParsedSignature<'_>| {
+        assert_eq!(parsed.access_key_id(), "AKIDEXAMPLE");
+        let scope = parsed.scope();
+        let key = derive_signing_key(SECRET, scope.date(), scope.region(), scope.service());
+        Ok(("the caller", key))
+    };
+    assert_eq!(
+        verify_with_lookup(&parsed, &r, BODY, found, &expect(NOW)),
+        Ok("the caller")
+    );
+    let wrong_key = |_: &ParsedSignature<'_>| Ok(((), [0; 32]));
+    assert_eq!(
+        verify_with_lookup(&parsed, &r, BODY, wrong_key, &expect(NOW)),
+        Err(AuthError::SignatureMismatch)
+    );
+    let unknown = |_: &ParsedSignature<'_>| Err::<((), [u8; 32]), _>(AuthError::UnrecognizedClient);
+    assert_eq!(
+        verify_with_lookup(&parsed, &r, BODY, unknown, &expect(NOW)),
+        Err(AuthError::UnrecognizedClient)
+    );
+    // The checks come first: a failing one is reported without a lookup.
+    let late = NOW + Duration::hours(1);
+    let asked =
+        |_: &ParsedSignature<'_>| -> Result<((), [u8; 32]), AuthError> { panic!("looked up") };
+    let err = verify_with_lookup(&parsed, &r, BODY, asked, &expect(late));
+    assert!(matches!(err, Err(AuthError::SignatureExpired { .. })));
+    let elsewhere = Expectations {
+        region: "eu-west-1",
+        ..expect(NOW)
+    };
+    let err = verify_with_lookup(&parsed, &r, BODY, asked, &elsewhere);
+    assert!(matches!(err, Err(AuthError::CredentialScope { .. })));
+}
+
+#[test]
 fn skew_boundaries_are_inclusive() {
     let h = signed_headers(NOW, "us-east-1", "dynamodb");
     let hr = refs(&h);

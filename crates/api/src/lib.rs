@@ -11,8 +11,8 @@
 //!    identity directory (without a directory, [`auth::authenticate`] only checks its shape);
 //! 4. **authorize** ([`authorizer::IamAuthorizer`]): each operation asks for every action,
 //!    table/index ARN and condition key it touches before it runs;
-//! 5. **execute** ([`dynamodb::dispatch_with`]): the operation on the engine (a BatchWriteItem
-//!    body is decoded into typed writes in step 2, without a JSON tree);
+//! 5. **execute** ([`dynamodb::dispatch_with`]): the operation on the engine (the items of a
+//!    BatchWriteItem or TransactWriteItems body are decoded in step 2, without a JSON tree);
 //! 6. **encode**: JSON body or error, gzip if accepted, `x-amz-crc32`, `x-amzn-RequestId`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -241,9 +241,10 @@ impl Api {
         };
 
         // Parse. DynamoDB checks that the body is JSON before it looks at the target; the
-        // target is read first only to pick the decoder (a valid BatchWriteItem body is decoded
-        // into typed writes without a tree; any other body, or one the strict decoder leaves
-        // to the tree, is parsed as a tree). Nothing is refused here but a body that is not JSON.
+        // target is read first only to pick the decoder (the items of a valid BatchWriteItem or
+        // TransactWriteItems body are decoded without a tree; any other body, or one the strict
+        // decoder leaves to the tree, is parsed as a tree). Nothing is refused here but a body
+        // that is not JSON.
         let op = headers
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use palisade_engine::{
     BatchGetTable, BatchWrite, Engine, RequestToken, TransactAction, TransactWrite,
 };
-use palisade_model::item_to_json;
+use palisade_model::{Item, item_to_json};
 use serde_json::{Map, Value, json};
 
 use super::authz::{Authorizer, Check, leading_keys};
@@ -332,13 +332,33 @@ pub async fn transact_write(
     let list = p
         .get("TransactItems")
         .ok_or_else(|| missing("transactItems"))?;
-    let items = objects(list)?;
+    let items = objects(list)?.into_iter().map(|it| (it, None)).collect();
+    transact_write_decoded(engine, authz, account, p, items, body).await
+}
+
+/// TransactWriteItems once its `TransactItems` are read: each element, and its item (`Item`
+/// of a `Put`, `Key` of the others) when [`super::batch_decode`] decoded it (the element's
+/// tree then lacks it). `p` holds the request's other members.
+pub async fn transact_write_decoded(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+    items: Vec<(Params<'_>, Option<Item>)>,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     if items.is_empty() || items.len() > MAX_TRANSACT {
         return Err(too_many("transactItems", items.len(), MAX_TRANSACT));
     }
     let mut actions = Vec::new();
     let mut checks = Vec::new();
-    for it in &items {
+    for (it, mut decoded) in items {
+        // The element's item: decoded already, or read from its tree where the tree path
+        // reads it.
+        let mut item = |a: &Params<'_>, name: &str| match decoded.take() {
+            Some(item) => Ok(Some(item)),
+            None => a.item(name),
+        };
         let (kind, a) = if let Some(a) = it.obj("Put")? {
             ("Put", a)
         } else if let Some(a) = it.obj("Update")? {
@@ -357,10 +377,10 @@ pub async fn transact_write(
         let mut ctx = ph.context()?;
         let action = match kind {
             "Put" => TransactAction::Put {
-                item: a.item("Item")?.ok_or_else(|| missing("item"))?,
+                item: item(&a, "Item")?.ok_or_else(|| missing("item"))?,
             },
             "Update" => {
-                let key = a.item("Key")?.ok_or_else(|| missing("key"))?;
+                let key = item(&a, "Key")?.ok_or_else(|| missing("key"))?;
                 if a.get("UpdateExpression").is_none() {
                     return Err(missing("transactItems.member.update.updateExpression"));
                 }
@@ -370,7 +390,7 @@ pub async fn transact_write(
                 }
             }
             "Delete" => TransactAction::Delete {
-                key: a.item("Key")?.ok_or_else(|| missing("key"))?,
+                key: item(&a, "Key")?.ok_or_else(|| missing("key"))?,
             },
             _ => {
                 if a.get("ConditionExpression").is_none() {
@@ -379,7 +399,7 @@ pub async fn transact_write(
                     ));
                 }
                 TransactAction::ConditionCheck {
-                    key: a.item("Key")?.ok_or_else(|| missing("key"))?,
+                    key: item(&a, "Key")?.ok_or_else(|| missing("key"))?,
                 }
             }
         };

@@ -13,7 +13,7 @@ use crate::dynamodb::authz::{Authorizer, Check};
 use crate::dynamodb::{Params, batch, dispatch_parsed, dispatch_with};
 use crate::error::ApiError;
 
-const ACCOUNT: &str = "111122223333";
+pub(super) const ACCOUNT: &str = "111122223333";
 
 /// The writes the tree path decodes from `body`, or its error.
 fn tree_requests(body: &str) -> Result<Vec<(String, Vec<BatchWrite>)>, ApiError> {
@@ -106,8 +106,8 @@ fn leaves_errors_and_rare_shapes_to_the_tree() {
 
 /// Records every check and allows everything.
 #[derive(Default)]
-struct Recorder {
-    checks: Mutex<Vec<Check>>,
+pub(super) struct Recorder {
+    pub(super) checks: Mutex<Vec<Check>>,
 }
 
 impl Authorizer for Recorder {
@@ -118,7 +118,7 @@ impl Authorizer for Recorder {
 }
 
 /// An engine with table `tab` (`pk`, `sk` strings).
-async fn engine() -> Engine {
+pub(super) async fn engine() -> Engine {
     let engine = Engine::open(
         Arc::new(MemoryStorage::new()),
         EngineConfig {
@@ -142,7 +142,7 @@ async fn engine() -> Engine {
     engine
 }
 
-type Answer = (Result<Vec<u8>, ApiError>, Vec<Check>);
+pub(super) type Answer = (Result<Vec<u8>, ApiError>, Vec<Check>);
 
 /// BatchWriteItem through the tree path only.
 async fn by_tree(engine: &Engine, body: &str) -> Answer {
@@ -171,7 +171,7 @@ async fn dispatched(engine: &Engine, body: &str) -> Answer {
     (out, authz.checks.into_inner().unwrap())
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -224,7 +224,7 @@ fn attribute_value(noise: u32) -> impl Strategy<Value = String> {
 }
 
 /// An item: usually the key attributes, and a few others (names may repeat).
-fn item(noise: u32) -> impl Strategy<Value = String> {
+pub(super) fn item(noise: u32) -> impl Strategy<Value = String> {
     let key = prop_oneof![
         6 => "[a-z]{1,3}".prop_map(|v| format!(r#""pk": {{"S": "{v}"}}, "sk": {{"S": "{v}"}}"#)),
         noise => Just(r#""pk": {"S": "a"}"#.to_owned()),

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
 pub use authz::{AllowAll, Authorizer, Check};
-use batch_decode::BatchWriteInput;
+use batch_decode::{BatchWriteInput, TransactWriteInput};
 use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
@@ -28,8 +28,9 @@ pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>,
 }
 
 /// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
-/// action and resource it will touch, and only then executes. A BatchWriteItem body is first
-/// offered to the strict decoder ([`batch_decode`]), which builds no JSON tree.
+/// action and resource it will touch, and only then executes. A BatchWriteItem or
+/// TransactWriteItems body is first offered to the strict decoders ([`batch_decode`]), which
+/// build no JSON tree of the items.
 pub async fn dispatch_with(
     engine: &Engine,
     authz: &dyn Authorizer,
@@ -37,10 +38,14 @@ pub async fn dispatch_with(
     op: &str,
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
-    if op == "BatchWriteItem"
-        && let Some(input) = BatchWriteInput::decode(body)
-    {
-        return dispatch_batch_write(engine, authz, account, input).await;
+    match strict_decode(op, body) {
+        Some(ParsedBody::BatchWrite(input)) => {
+            return dispatch_batch_write(engine, authz, account, *input).await;
+        }
+        Some(ParsedBody::TransactWrite(input)) => {
+            return dispatch_transact_write(engine, authz, account, *input, body).await;
+        }
+        _ => {}
     }
     let value = Params::parse(body)?;
     dispatch_parsed(engine, authz, account, op, &value, body).await
@@ -53,6 +58,8 @@ pub(crate) enum ParsedBody {
     Tree(Value),
     /// A BatchWriteItem request decoded straight from the bytes, without a tree.
     BatchWrite(Box<BatchWriteInput>),
+    /// A TransactWriteItems request whose items were decoded straight from the bytes.
+    TransactWrite(Box<TransactWriteInput>),
     /// JSON that is empty or that a tree cannot hold (a number out of range): left to the
     /// operation, which answers it from the bytes.
     Unparsed,
@@ -60,16 +67,15 @@ pub(crate) enum ParsedBody {
 
 /// The pipeline's parse step: DynamoDB checks that a non-empty body is JSON before it looks
 /// at the target, and answers `SerializationException` otherwise. `op` is the operation the
-/// target names, when it names one: a BatchWriteItem body is decoded into typed writes here,
-/// and falls back to the tree when the strict decoder leaves it to the tree.
+/// target names, when it names one: a BatchWriteItem or TransactWriteItems body is decoded
+/// by a strict decoder here, and falls back to the tree when the strict decoder leaves it to
+/// the tree.
 pub(crate) fn parse_body(op: Option<&str>, body: &[u8]) -> Result<ParsedBody, ApiError> {
     if body.is_empty() {
         return Ok(ParsedBody::Unparsed);
     }
-    if op == Some("BatchWriteItem")
-        && let Some(input) = BatchWriteInput::decode(body)
-    {
-        return Ok(ParsedBody::BatchWrite(Box::new(input)));
+    if let Some(parsed) = op.and_then(|op| strict_decode(op, body)) {
+        return Ok(parsed);
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => Ok(ParsedBody::Tree(value)),
@@ -77,6 +83,20 @@ pub(crate) fn parse_body(op: Option<&str>, body: &[u8]) -> Result<ParsedBody, Ap
             Ok(ParsedBody::Unparsed)
         }
         Err(_) => Err(ApiError::serialization("")),
+    }
+}
+
+/// The strict decoding of `body` for operation `op`, for the operations that have one, when
+/// the strict decoder accepts it.
+fn strict_decode(op: &str, body: &[u8]) -> Option<ParsedBody> {
+    match op {
+        "BatchWriteItem" => {
+            BatchWriteInput::decode(body).map(|i| ParsedBody::BatchWrite(Box::new(i)))
+        }
+        "TransactWriteItems" => {
+            TransactWriteInput::decode(body).map(|i| ParsedBody::TransactWrite(Box::new(i)))
+        }
+        _ => None,
     }
 }
 
@@ -92,6 +112,9 @@ pub(crate) async fn dispatch_body(
     match parsed {
         ParsedBody::Tree(value) => dispatch_parsed(engine, authz, account, op, &value, body).await,
         ParsedBody::BatchWrite(input) => dispatch_batch_write(engine, authz, account, *input).await,
+        ParsedBody::TransactWrite(input) => {
+            dispatch_transact_write(engine, authz, account, *input, body).await
+        }
         ParsedBody::Unparsed => dispatch_with(engine, authz, account, op, body).await,
     }
 }
@@ -105,6 +128,26 @@ async fn dispatch_batch_write(
 ) -> Result<Vec<u8>, ApiError> {
     let p = Params::from_map(&input.others);
     let out = batch::batch_write_decoded(engine, authz, account, &p, input.requests).await?;
+    serde_json::to_vec(&out).map_err(ApiError::internal)
+}
+
+/// TransactWriteItems with its items decoded without a tree: the same steps as from
+/// [`dispatch_parsed`].
+async fn dispatch_transact_write(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    input: TransactWriteInput,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let p = Params::from_map(&input.others);
+    let (trees, items): (Vec<Value>, Vec<_>) = input.elements.into_iter().unzip();
+    let elements = trees
+        .iter()
+        .zip(items)
+        .map(|(tree, item)| Params::new(tree).map(|element| (element, Some(item))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = batch::transact_write_decoded(engine, authz, account, &p, elements, body).await?;
     serde_json::to_vec(&out).map_err(ApiError::internal)
 }
 

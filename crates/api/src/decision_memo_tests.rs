@@ -133,16 +133,19 @@ async fn member_with_table(h: &Harness) -> (String, Credentials) {
     panic!("the table never became ACTIVE");
 }
 
-/// Asks twice: both allowed, and the second answered by the memo.
-async fn allowed_twice(h: &Harness, creds: &Credentials, origin: Option<&Origin>) {
+/// Asks until the memo answers: every request allowed, and one of the repeats answered by
+/// the memo. (The catalog generation is shared by every engine in the process, so tables that
+/// other tests create at the same time can make a repeat miss; a few tries always see a hit.)
+async fn allowed_and_remembered(h: &Harness, creds: &Credentials, origin: Option<&Origin>) {
     h.get(creds, origin.cloned()).await.unwrap();
-    let before = h.hits();
-    h.get(creds, origin.cloned()).await.unwrap();
-    assert_eq!(
-        h.hits(),
-        before + 1,
-        "the repeated request was not remembered"
-    );
+    for _ in 0..50 {
+        let before = h.hits();
+        h.get(creds, origin.cloned()).await.unwrap();
+        if h.hits() > before {
+            return;
+        }
+    }
+    panic!("the repeated request was never answered by the memo");
 }
 
 #[tokio::test]
@@ -151,7 +154,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
     let (member, dev) = member_with_table(&h).await;
 
     // The directory: an identity policy that denies.
-    allowed_twice(&h, &dev, None).await;
+    allowed_and_remembered(&h, &dev, None).await;
     let d = &h.directory;
     d.put_inline_policy(PolicyOwner::User, &member, "dev", "deny", DENY_GET)
         .await
@@ -166,7 +169,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
         .unwrap();
 
     // The organization: an SCP that denies, attached to the member account.
-    allowed_twice(&h, &dev, None).await;
+    allowed_and_remembered(&h, &dev, None).await;
     let created = h
         .orgs(
             "CreatePolicy",
@@ -185,7 +188,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
         .await;
 
     // The table catalog: a resource policy that denies.
-    allowed_twice(&h, &dev, None).await;
+    allowed_and_remembered(&h, &dev, None).await;
     let arn = format!("arn:aws:dynamodb:us-east-1:{member}:table/memo");
     let policy = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"dynamodb:GetItem","Resource":"{arn}"}}]}}"#
@@ -201,7 +204,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
     let delete = json!({"ResourceArn": arn}).to_string();
     let (status, body) = h.call_as(&dev, "DeleteResourcePolicy", &delete, None).await;
     assert_eq!(status, 200, "{body}");
-    allowed_twice(&h, &dev, None).await;
+    allowed_and_remembered(&h, &dev, None).await;
 
     // The network: the policy of the endpoint the request comes through.
     let (_, body) = h.ec2("Action=CreateVpc&CidrBlock=10.0.0.0%2F16").await;
@@ -213,7 +216,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
         .await;
     let endpoint = text(&body, "vpcEndpointId").unwrap().to_owned();
     let origin = through(&endpoint, &vpc);
-    allowed_twice(&h, &dev, Some(&origin)).await;
+    allowed_and_remembered(&h, &dev, Some(&origin)).await;
     let only_put = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:PutItem","Resource":"*"}]}"#;
     let (status, body) = h
         .ec2(&format!(
@@ -228,7 +231,7 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
         "{denied}"
     );
     // Not through the endpoint, the remembered decision still stands.
-    allowed_twice(&h, &dev, None).await;
+    allowed_and_remembered(&h, &dev, None).await;
 }
 
 #[tokio::test]

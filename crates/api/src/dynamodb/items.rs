@@ -161,6 +161,31 @@ pub async fn put_item(
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
     let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
+    put_checked(engine, authz, account, p, table, item).await
+}
+
+/// PutItem whose item was decoded without a tree (`p` holds the other members): the same
+/// steps as [`put_item`], which would have found the same item.
+pub async fn put_item_decoded(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+    item: palisade_model::Item,
+) -> Result<Value, ApiError> {
+    let table = table_name(p, "TableName", "tableName")?;
+    put_checked(engine, authz, account, p, table, item).await
+}
+
+/// PutItem after its table name and item were read.
+async fn put_checked(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    p: &Params<'_>,
+    table: String,
+    item: palisade_model::Item,
+) -> Result<Value, ApiError> {
     let w = parse_write(p, false)?;
     let check = item_check(
         engine,

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
 pub use authz::{AllowAll, Authorizer, Check};
-use batch_decode::{BatchWriteInput, TransactWriteInput};
+use batch_decode::{BatchWriteInput, PutItemInput, TransactWriteInput};
 use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
@@ -28,9 +28,9 @@ pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>,
 }
 
 /// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
-/// action and resource it will touch, and only then executes. A BatchWriteItem or
-/// TransactWriteItems body is first offered to the strict decoders ([`batch_decode`]), which
-/// build no JSON tree of the items.
+/// action and resource it will touch, and only then executes. A BatchWriteItem,
+/// TransactWriteItems or PutItem body is first offered to the strict decoders
+/// ([`batch_decode`]), which build no JSON tree of the items.
 pub async fn dispatch_with(
     engine: &Engine,
     authz: &dyn Authorizer,
@@ -45,6 +45,7 @@ pub async fn dispatch_with(
         Some(ParsedBody::TransactWrite(input)) => {
             return dispatch_transact_write(engine, authz, account, *input, body).await;
         }
+        Some(ParsedBody::Put(input)) => return dispatch_put(engine, authz, account, *input).await,
         _ => {}
     }
     let value = Params::parse(body)?;
@@ -60,6 +61,8 @@ pub(crate) enum ParsedBody {
     BatchWrite(Box<BatchWriteInput>),
     /// A TransactWriteItems request whose items were decoded straight from the bytes.
     TransactWrite(Box<TransactWriteInput>),
+    /// A PutItem request whose item was decoded straight from the bytes.
+    Put(Box<PutItemInput>),
     /// JSON that is empty or that a tree cannot hold (a number out of range): left to the
     /// operation, which answers it from the bytes.
     Unparsed,
@@ -96,6 +99,7 @@ fn strict_decode(op: &str, body: &[u8]) -> Option<ParsedBody> {
         "TransactWriteItems" => {
             TransactWriteInput::decode(body).map(|i| ParsedBody::TransactWrite(Box::new(i)))
         }
+        "PutItem" => PutItemInput::decode(body).map(|i| ParsedBody::Put(Box::new(i))),
         _ => None,
     }
 }
@@ -115,8 +119,21 @@ pub(crate) async fn dispatch_body(
         ParsedBody::TransactWrite(input) => {
             dispatch_transact_write(engine, authz, account, *input, body).await
         }
+        ParsedBody::Put(input) => dispatch_put(engine, authz, account, *input).await,
         ParsedBody::Unparsed => dispatch_with(engine, authz, account, op, body).await,
     }
+}
+
+/// PutItem with its item decoded without a tree: the same steps as from [`dispatch_parsed`].
+async fn dispatch_put(
+    engine: &Engine,
+    authz: &dyn Authorizer,
+    account: &str,
+    input: PutItemInput,
+) -> Result<Vec<u8>, ApiError> {
+    let p = Params::from_map(&input.others);
+    let out = items::put_item_decoded(engine, authz, account, &p, input.item).await?;
+    serde_json::to_vec(&out).map_err(ApiError::internal)
 }
 
 /// BatchWriteItem decoded without a tree: the same steps as from [`dispatch_parsed`].

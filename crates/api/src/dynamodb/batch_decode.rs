@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use palisade_engine::BatchWrite;
 use palisade_model::StrictItem;
@@ -32,7 +33,8 @@ impl BatchWriteInput {
     /// The request in `body`, or `None` when the tree path must decide (see the module
     /// documentation). `None` says nothing about whether `body` is JSON.
     pub(crate) fn decode(body: &[u8]) -> Option<BatchWriteInput> {
-        serde_json::from_slice(body).ok()
+        let (requests, others) = decode_request(body, "RequestItems", RequestItems)?;
+        Some(BatchWriteInput { requests, others })
     }
 }
 
@@ -41,30 +43,44 @@ fn left_to_tree<E: de::Error>(why: &str) -> E {
     E::custom(why)
 }
 
-impl<'de> de::Deserialize<'de> for BatchWriteInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<BatchWriteInput, D::Error> {
-        deserializer.deserialize_map(RequestVisitor)
-    }
+/// Decodes `body` as a request object whose member `name` is read by `seed` and whose other
+/// members are kept as the tree holds them; `None` when the tree path must decide (not an
+/// object, no such member, a member given twice, trailing bytes, or whatever `seed` leaves to
+/// the tree).
+fn decode_request<'de, S: DeserializeSeed<'de>>(
+    body: &'de [u8],
+    name: &'static str,
+    seed: S,
+) -> Option<(S::Value, Map<String, Value>)> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let request = Deserializer::deserialize_map(&mut deserializer, Request { name, seed }).ok()?;
+    deserializer.end().ok()?;
+    Some(request)
 }
 
-struct RequestVisitor;
+/// The visitor of [`decode_request`].
+struct Request<S> {
+    name: &'static str,
+    seed: S,
+}
 
-impl<'de> Visitor<'de> for RequestVisitor {
-    type Value = BatchWriteInput;
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Request<S> {
+    type Value = (S::Value, Map<String, Value>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a BatchWriteItem request")
+        write!(f, "a request with {}", self.name)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<BatchWriteInput, A::Error> {
-        let mut requests = None;
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Self::Value, A::Error> {
+        let mut seed = Some(self.seed);
+        let mut decoded = None;
         let mut others = Map::new();
         while let Some(name) = members.next_key::<String>()? {
-            if name == "RequestItems" {
-                if requests.is_some() {
-                    return Err(left_to_tree("a member given twice"));
-                }
-                requests = Some(members.next_value_seed(RequestItems)?);
+            if name == self.name {
+                let seed = seed
+                    .take()
+                    .ok_or_else(|| left_to_tree("a member given twice"))?;
+                decoded = Some(members.next_value_seed(seed)?);
             } else {
                 // Read as the tree reads it, so that what the tree refuses (a number out of
                 // range) is refused here too.
@@ -74,8 +90,8 @@ impl<'de> Visitor<'de> for RequestVisitor {
                 }
             }
         }
-        let requests = requests.ok_or_else(|| left_to_tree("no RequestItems"))?;
-        Ok(BatchWriteInput { requests, others })
+        let decoded = decoded.ok_or_else(|| left_to_tree("the member is missing"))?;
+        Ok((decoded, others))
     }
 }
 
@@ -261,43 +277,8 @@ impl TransactWriteInput {
     /// The request in `body`, or `None` when the tree path must decide (see the module
     /// documentation). `None` says nothing about whether `body` is JSON.
     pub(crate) fn decode(body: &[u8]) -> Option<TransactWriteInput> {
-        serde_json::from_slice(body).ok()
-    }
-}
-
-impl<'de> de::Deserialize<'de> for TransactWriteInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TransactWriteInput, D::Error> {
-        deserializer.deserialize_map(TransactVisitor)
-    }
-}
-
-struct TransactVisitor;
-
-impl<'de> Visitor<'de> for TransactVisitor {
-    type Value = TransactWriteInput;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a TransactWriteItems request")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<TransactWriteInput, A::Error> {
-        let mut elements = None;
-        let mut others = Map::new();
-        while let Some(name) = members.next_key::<String>()? {
-            if name == "TransactItems" {
-                if elements.is_some() {
-                    return Err(left_to_tree("a member given twice"));
-                }
-                elements = Some(members.next_value_seed(TransactItems)?);
-            } else {
-                let value: Value = members.next_value()?;
-                if others.insert(name, value).is_some() {
-                    return Err(left_to_tree("a member given twice"));
-                }
-            }
-        }
-        let elements = elements.ok_or_else(|| left_to_tree("no TransactItems"))?;
-        Ok(TransactWriteInput { elements, others })
+        let (elements, others) = decode_request(body, "TransactItems", TransactItems)?;
+        Some(TransactWriteInput { elements, others })
     }
 }
 
@@ -419,44 +400,8 @@ impl PutItemInput {
     /// The request in `body`, or `None` when the tree path must decide (see the module
     /// documentation). `None` says nothing about whether `body` is JSON.
     pub(crate) fn decode(body: &[u8]) -> Option<PutItemInput> {
-        serde_json::from_slice(body).ok()
-    }
-}
-
-impl<'de> de::Deserialize<'de> for PutItemInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PutItemInput, D::Error> {
-        deserializer.deserialize_map(PutVisitor)
-    }
-}
-
-struct PutVisitor;
-
-impl<'de> Visitor<'de> for PutVisitor {
-    type Value = PutItemInput;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a PutItem request")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<PutItemInput, A::Error> {
-        let mut item = None;
-        let mut others = Map::new();
-        while let Some(name) = members.next_key::<String>()? {
-            if name == "Item" {
-                if item.is_some() {
-                    return Err(left_to_tree("a member given twice"));
-                }
-                let StrictItem(decoded) = members.next_value()?;
-                item = Some(decoded);
-            } else {
-                let value: Value = members.next_value()?;
-                if others.insert(name, value).is_some() {
-                    return Err(left_to_tree("a member given twice"));
-                }
-            }
-        }
-        let item = item.ok_or_else(|| left_to_tree("no Item"))?;
-        Ok(PutItemInput { item, others })
+        let (StrictItem(item), others) = decode_request(body, "Item", PhantomData::<StrictItem>)?;
+        Some(PutItemInput { item, others })
     }
 }
 

@@ -13,7 +13,7 @@ use crate::dynamodb::authz::{Authorizer, Check};
 use crate::dynamodb::{Params, batch, dispatch_parsed, dispatch_with};
 use crate::error::ApiError;
 
-pub(super) const ACCOUNT: &str = "111122223333";
+const ACCOUNT: &str = "111122223333";
 
 /// The writes the tree path decodes from `body`, or its error.
 fn tree_requests(body: &str) -> Result<Vec<(String, Vec<BatchWrite>)>, ApiError> {
@@ -106,8 +106,8 @@ fn leaves_errors_and_rare_shapes_to_the_tree() {
 
 /// Records every check and allows everything.
 #[derive(Default)]
-pub(super) struct Recorder {
-    pub(super) checks: Mutex<Vec<Check>>,
+struct Recorder {
+    checks: Mutex<Vec<Check>>,
 }
 
 impl Authorizer for Recorder {
@@ -118,7 +118,7 @@ impl Authorizer for Recorder {
 }
 
 /// An engine with table `tab` (`pk`, `sk` strings).
-pub(super) async fn engine() -> Engine {
+async fn engine() -> Engine {
     let engine = Engine::open(
         Arc::new(MemoryStorage::new()),
         EngineConfig {
@@ -142,36 +142,78 @@ pub(super) async fn engine() -> Engine {
     engine
 }
 
-pub(super) type Answer = (Result<Vec<u8>, ApiError>, Vec<Check>);
+type Answer = (Result<Vec<u8>, ApiError>, Vec<Check>);
 
-/// BatchWriteItem through the tree path only.
-async fn by_tree(engine: &Engine, body: &str) -> Answer {
+/// `op` through the tree path only.
+async fn by_tree(engine: &Engine, op: &str, body: &str) -> Answer {
     let authz = Recorder::default();
     let out = match Params::parse(body.as_bytes()) {
-        Ok(value) => {
-            dispatch_parsed(
-                engine,
-                &authz,
-                ACCOUNT,
-                "BatchWriteItem",
-                &value,
-                body.as_bytes(),
-            )
-            .await
-        }
+        Ok(value) => dispatch_parsed(engine, &authz, ACCOUNT, op, &value, body.as_bytes()).await,
         Err(e) => Err(e),
     };
     (out, authz.checks.into_inner().unwrap())
 }
 
-/// BatchWriteItem as requests are dispatched (strict decoder first).
-async fn dispatched(engine: &Engine, body: &str) -> Answer {
+/// `op` as requests are dispatched (strict decoder first).
+async fn dispatched(engine: &Engine, op: &str, body: &str) -> Answer {
     let authz = Recorder::default();
-    let out = dispatch_with(engine, &authz, ACCOUNT, "BatchWriteItem", body.as_bytes()).await;
+    let out = dispatch_with(engine, &authz, ACCOUNT, op, body.as_bytes()).await;
     (out, authz.checks.into_inner().unwrap())
 }
 
-pub(super) fn runtime() -> tokio::runtime::Runtime {
+/// How many generated bodies [`BothPaths::generated`] sends.
+pub(super) const CASES: u32 = 1000;
+
+/// Two engines with table `tab`: one answers an operation as requests are dispatched (strict
+/// decoder first), the other through the tree path only.
+pub(super) struct BothPaths {
+    rt: tokio::runtime::Runtime,
+    fast: Engine,
+    tree: Engine,
+    op: &'static str,
+}
+
+impl BothPaths {
+    pub(super) fn new(op: &'static str) -> BothPaths {
+        let rt = runtime();
+        let (fast, tree) = rt.block_on(async { (engine().await, engine().await) });
+        BothPaths { rt, fast, tree, op }
+    }
+
+    /// Sends `body` both ways and checks that the answers and the authorization checks are
+    /// the same; says whether the request succeeded.
+    pub(super) fn same_answer(&self, body: &str) -> bool {
+        let (fast, tree) = self.rt.block_on(async {
+            (
+                dispatched(&self.fast, self.op, body).await,
+                by_tree(&self.tree, self.op, body).await,
+            )
+        });
+        assert_eq!(fast.0, tree.0, "{body}");
+        assert_eq!(fast.1, tree.1, "{body}");
+        fast.0.is_ok()
+    }
+
+    /// [`CASES`] bodies from `body(noise)`, noise alternating between 0 and 1, each with
+    /// [`BothPaths::same_answer`]. Returns how many `decodes` accepted, and how many
+    /// succeeded.
+    pub(super) fn generated<S: Strategy<Value = String>>(
+        &self,
+        body: impl Fn(u32) -> S,
+        decodes: impl Fn(&str) -> bool,
+    ) -> (u32, u32) {
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut decoded, mut succeeded) = (0, 0);
+        for case in 0..CASES {
+            let body = body(case % 2).new_tree(&mut runner).unwrap().current();
+            decoded += u32::from(decodes(&body));
+            succeeded += u32::from(self.same_answer(&body));
+        }
+        (decoded, succeeded)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -318,33 +360,14 @@ fn body(noise: u32) -> impl Strategy<Value = String> {
 
 #[test]
 fn dispatch_answers_as_the_tree_path() {
-    let rt = runtime();
-    let (fast_engine, tree_engine) = rt.block_on(async { (engine().await, engine().await) });
-    let mut decoded = 0;
-    let cases = 1000;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    for case in 0..cases {
-        let body = body(case % 2).new_tree(&mut runner).unwrap().current();
-        if check_decoding(&body) {
-            decoded += 1;
-        }
-        let (fast, tree) = rt.block_on(async {
-            (
-                dispatched(&fast_engine, &body).await,
-                by_tree(&tree_engine, &body).await,
-            )
-        });
-        assert_eq!(fast.0, tree.0, "{body}");
-        assert_eq!(fast.1, tree.1, "{body}");
-    }
+    let (decoded, _) = BothPaths::new("BatchWriteItem").generated(body, check_decoding);
     // The strict decoder is the usual path, not an exception.
-    assert!(decoded > cases / 10, "decoded only {decoded} of {cases}");
+    assert!(decoded > CASES / 10, "decoded only {decoded} of {CASES}");
 }
 
 #[test]
 fn too_many_items_and_duplicate_keys_answer_as_the_tree() {
-    let rt = runtime();
-    let (fast_engine, tree_engine) = rt.block_on(async { (engine().await, engine().await) });
+    let both = BothPaths::new("BatchWriteItem");
     let put = |i: usize| {
         format!(r#"{{"PutRequest": {{"Item": {{"pk": {{"S": "p"}}, "sk": {{"S": "{i}"}}}}}}}}"#)
     };
@@ -362,14 +385,7 @@ fn too_many_items_and_duplicate_keys_answer_as_the_tree() {
     ];
     for body in bodies {
         assert!(check_decoding(&body), "{body}");
-        let (fast, tree) = rt.block_on(async {
-            (
-                dispatched(&fast_engine, &body).await,
-                by_tree(&tree_engine, &body).await,
-            )
-        });
-        assert_eq!(fast.0, tree.0, "{body}");
-        assert_eq!(fast.1, tree.1, "{body}");
+        both.same_answer(&body);
     }
 }
 

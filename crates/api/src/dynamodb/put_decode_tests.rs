@@ -2,12 +2,9 @@
 //! decodes, and the same answers (results, errors, authorization checks) through dispatch.
 
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
 
-use super::tests::{ACCOUNT, Answer, Recorder, engine, item, runtime};
+use super::tests::{BothPaths, CASES, item};
 use super::*;
-use crate::dynamodb::{Params, dispatch_parsed, dispatch_with};
-use palisade_engine::Engine;
 
 /// Checks that a strict decoding of `body`, if any, is what the tree holds; says whether the
 /// strict decoder decoded it.
@@ -25,25 +22,6 @@ fn check_decoding(body: &str) -> bool {
         "{body}"
     );
     true
-}
-
-/// PutItem through the tree path only.
-async fn by_tree(engine: &Engine, body: &str) -> Answer {
-    let authz = Recorder::default();
-    let out = match Params::parse(body.as_bytes()) {
-        Ok(value) => {
-            dispatch_parsed(engine, &authz, ACCOUNT, "PutItem", &value, body.as_bytes()).await
-        }
-        Err(e) => Err(e),
-    };
-    (out, authz.checks.into_inner().unwrap())
-}
-
-/// PutItem as requests are dispatched (strict decoder first).
-async fn dispatched(engine: &Engine, body: &str) -> Answer {
-    let authz = Recorder::default();
-    let out = dispatch_with(engine, &authz, ACCOUNT, "PutItem", body.as_bytes()).await;
-    (out, authz.checks.into_inner().unwrap())
 }
 
 /// A PutItem body; the larger `noise`, the more often invalid.
@@ -85,32 +63,12 @@ fn body(noise: u32) -> impl Strategy<Value = String> {
 
 #[test]
 fn dispatch_answers_as_the_tree_path() {
-    let rt = runtime();
-    let (fast_engine, tree_engine) = rt.block_on(async { (engine().await, engine().await) });
-    let mut decoded = 0;
-    let mut succeeded = 0;
-    let cases = 1000;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    for case in 0..cases {
-        let body = body(case % 2).new_tree(&mut runner).unwrap().current();
-        if check_decoding(&body) {
-            decoded += 1;
-        }
-        let (fast, tree) = rt.block_on(async {
-            (
-                dispatched(&fast_engine, &body).await,
-                by_tree(&tree_engine, &body).await,
-            )
-        });
-        assert_eq!(fast.0, tree.0, "{body}");
-        assert_eq!(fast.1, tree.1, "{body}");
-        succeeded += u32::from(fast.0.is_ok());
-    }
+    let (decoded, succeeded) = BothPaths::new("PutItem").generated(body, check_decoding);
     // The strict decoder is the usual path, and requests succeed through it.
-    assert!(decoded > cases / 10, "decoded only {decoded} of {cases}");
+    assert!(decoded > CASES / 10, "decoded only {decoded} of {CASES}");
     assert!(
-        succeeded > cases / 20,
-        "only {succeeded} of {cases} succeeded"
+        succeeded > CASES / 20,
+        "only {succeeded} of {CASES} succeeded"
     );
 }
 

@@ -8,12 +8,16 @@
 # prints where the requests' time went. Read it further with scripts/perf-shares.py, e.g.
 #   scripts/perf-shares.py get.script authenticate_within 'IamAuthorizer as'
 # Needs perf (Debian: linux-perf) and a release build (cargo build --release -p palisade).
+#
+# Environment: BIN=path profiles another build. CALLER=conditional signs the workload as an IAM
+# user whose only policy allows dynamodb:* under an aws:SourceIp condition (created with boto3),
+# so every check is evaluated in full instead of answered by the decision memo (decision 0016).
 set -euo pipefail
 workload=${1:?usage: perf-profile.sh WORKLOAD [NAME] [ITEMS]}
 name=${2:-$workload}
 items=${3:-10000}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/target/release/palisade
+bin=${BIN:-$root/target/release/palisade}
 port=$((47300 + RANDOM % 500))
 data=$(mktemp -d)
 export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
@@ -25,6 +29,10 @@ server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 50); do grep -q listening "$data/server.log" 2>/dev/null && break; sleep 0.1; done
 bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" --items "$items" --keep-table --client-cpu 1)
+if [ "${CALLER:-admin}" = conditional ]; then
+    read -r akid secret < <(python3 "$root/scripts/conditional-caller.py" "http://127.0.0.1:$port")
+    bench+=(--access-key "$akid" --secret-key "$secret")
+fi
 "${bench[@]}" --requests 200 >/dev/null
 perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$data/perf.data" -p $server -- sleep 5.5 >/dev/null 2>&1 &
 recorder=$!

@@ -118,9 +118,8 @@ fn body(noise: u32) -> impl Strategy<Value = String> {
 
 #[test]
 fn dispatch_answers_as_the_tree_path() {
-    let (decoded, succeeded) = BothPaths::new("TransactWriteItems").generated(body, check_decoding);
-    // The strict decoder is the usual path, and requests succeed through it.
-    assert!(decoded > CASES / 10, "decoded only {decoded} of {CASES}");
+    let succeeded = BothPaths::new("TransactWriteItems").generated(body, check_decoding);
+    // Requests succeed through the strict decoder too.
     assert!(
         succeeded > CASES / 20,
         "only {succeeded} of {CASES} succeeded"

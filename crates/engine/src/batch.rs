@@ -92,9 +92,9 @@ fn has_duplicates(table: &TableMeta, keys: &[Item]) -> Result<bool> {
 }
 
 /// One write of a BatchWriteItem with the storage key of its item.
-struct KeyedWrite {
-    key: Vec<u8>,
-    write: BatchWrite,
+pub(crate) struct KeyedWrite {
+    pub(crate) key: Vec<u8>,
+    pub(crate) write: BatchWrite,
 }
 
 /// The writes of one table of a BatchWriteItem (already validated) with their storage keys;
@@ -120,8 +120,8 @@ fn keyed_writes(table: &TableMeta, writes: Vec<BatchWrite>) -> Result<Vec<KeyedW
 /// Applies the writes of one table without indexes: what [`apply_change`] does for such a
 /// table (the item, its statistics and the capacity, which depends on the old item's size),
 /// without copying or decoding the old items (only their size is needed), and with the
-/// statistics stored once.
-fn write_unindexed(
+/// statistics stored once. PutItem's plain path uses it too.
+pub(crate) fn write_unindexed(
     txn: &mut dyn WriteTxn,
     table: &TableMeta,
     writes: &[KeyedWrite],

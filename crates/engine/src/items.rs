@@ -7,8 +7,8 @@ use std::sync::Arc;
 use palisade_model::Item;
 use palisade_storage::{Bytes, ReadView, WriteTxn};
 
+use crate::batch::{BatchWrite, KeyedWrite, write_unindexed};
 use crate::capacity::Consumed;
-use crate::codec_json::stored_item_size;
 use crate::error::{EngineError, Result};
 use crate::schema::{IndexKind, TableMeta};
 use crate::size::item_size;
@@ -244,7 +244,7 @@ impl Engine {
             && opts.condition.is_none()
             && opts.return_values == ReturnValues::None
         {
-            return self.put_unindexed(&table, &item).await;
+            return self.put_unindexed(table, item).await;
         }
         self.write(move |txn| {
             let old = read_item(txn, &table, &item)?;
@@ -263,31 +263,21 @@ impl Engine {
     }
 
     /// PutItem without a condition or returned values into a table without indexes: the old
-    /// item matters only for its size (statistics and consumed capacity), so it is sized from
-    /// its stored bytes, not decoded. The key and the stored form are built before the write,
-    /// off the storage writer that every write waits for.
-    async fn put_unindexed(&self, table: &TableMeta, item: &Item) -> Result<WriteOutcome> {
-        let key = keys::item_key(table, item)?;
-        let value = codec::encode_item(item);
-        let new_size = item_size(item);
-        let table_id = table.id;
-        self.write(move |txn| {
-            let old_size = match txn.get_shared(&key)? {
-                Some(stored) => Some(stored_item_size(&stored)?),
-                None => None,
-            };
-            txn.put(&key, &value);
-            let old = old_size.unwrap_or(0);
-            let d_items = 1 - i64::from(old_size.is_some());
-            stats::add(txn, table_id, 0, d_items, new_size as i64 - old as i64)?;
-            let mut consumed = Consumed::default();
-            consumed.add_table_write(old.max(new_size));
-            Ok(WriteOutcome {
-                attributes: None,
-                consumed,
-            })
+    /// item matters only for its size (statistics and consumed capacity), so it is written as
+    /// BatchWriteItem writes such tables ([`write_unindexed`]: the old item sized from its
+    /// stored bytes, not decoded).
+    async fn put_unindexed(&self, table: Arc<TableMeta>, item: Item) -> Result<WriteOutcome> {
+        let writes = [KeyedWrite {
+            key: keys::item_key(&table, &item)?,
+            write: BatchWrite::Put(item),
+        }];
+        let consumed = self
+            .write(move |txn| write_unindexed(txn, &table, &writes))
+            .await?;
+        Ok(WriteOutcome {
+            attributes: None,
+            consumed,
         })
-        .await
     }
 
     /// DeleteItem.

@@ -4,16 +4,16 @@
 //! endpoint the request came through, and the request's global condition keys.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use palisade_directory::{Caller, Directory, PrincipalKind};
 use palisade_engine::Engine;
-use palisade_iam::{CompiledPolicy, PolicySet, RequestContextOf};
+use palisade_iam::{CompiledPolicy, ContextBase, ContextValue, PolicySet, RequestContextOf};
 use palisade_network::Network;
 use palisade_organizations::Organizations;
 
-use crate::decision_memo::{DecisionMemo, Question, Stamp};
+use crate::decision_memo::{DecisionMemo, Question, Recorded, Stamp};
 use crate::dynamodb::{Authorizer, Check};
 use crate::error::{ApiError, ErrorKind};
 
@@ -45,8 +45,8 @@ pub struct VpcOrigin {
 
 /// Table resource policies for the authorizer: by table ARN as of one catalog generation of
 /// one engine (the request path, which then needs no table lookup), and compiled by RevisionId
-/// and table ARN (compiled once per revision). Also the DynamoDB checks allowed by
-/// context-free policy sets ([`crate::decision_memo`]).
+/// and table ARN (compiled once per revision). Also the allowed DynamoDB checks remembered
+/// with the context keys their policy sets read ([`crate::decision_memo`]).
 #[derive(Default)]
 pub struct PolicyCache {
     current: Mutex<CurrentPolicies>,
@@ -234,22 +234,10 @@ impl IamAuthorizer<'_> {
     /// operation's own keys. The caller's keys and the request-wide ones that do not depend on
     /// the connection are built once per caller and second and shared.
     /// The check's action, resource and keys are borrowed, not copied.
+    /// [`Self::agrees`] reads single keys from the same sources without building it; keep the
+    /// two in step.
     fn context<'c>(&self, shared: &Shared<'_>, check: &'c Check) -> RequestContextOf<'c> {
-        let secure = if self.origin.secure_transport {
-            "true"
-        } else {
-            "false"
-        };
-        let base = self.directory.caller_context(
-            self.caller,
-            &[
-                ("aws:requestedregion", self.region),
-                ("aws:securetransport", secure),
-                ("aws:viaawsservice", "false"),
-                ("aws:principalisawsservice", "false"),
-            ],
-        );
-        let mut ctx = RequestContextOf::borrowing(base, &check.action, &check.resource);
+        let mut ctx = RequestContextOf::borrowing(self.base(), &check.action, &check.resource);
         match &self.origin.vpc {
             Some(vpc) => {
                 ctx.insert_static("aws:sourcevpc", vpc.vpc_id.as_str());
@@ -280,26 +268,144 @@ impl IamAuthorizer<'_> {
     }
 }
 
+impl IamAuthorizer<'_> {
+    /// The caller's keys and the request-wide ones that do not depend on the connection,
+    /// shared by the caller's requests within a second.
+    fn base(&self) -> Arc<ContextBase> {
+        let secure = if self.origin.secure_transport {
+            "true"
+        } else {
+            "false"
+        };
+        self.directory.caller_context(
+            self.caller,
+            &[
+                ("aws:requestedregion", self.region),
+                ("aws:securetransport", secure),
+                ("aws:viaawsservice", "false"),
+                ("aws:principalisawsservice", "false"),
+            ],
+        )
+    }
+
+    /// Whether the request context of `check` ([`Self::context`]) gives `key` the values
+    /// `recorded` (an empty list: the key is missing), read without building that context:
+    /// from the same sources in the same order of precedence (the check's keys, the
+    /// resource's tags, the organization's keys, the origin's, then the caller's base, fetched
+    /// into `base` the first time a key needs it). The decision memo's hit path.
+    fn agrees(
+        &self,
+        check: &Check,
+        base: &mut Option<Arc<ContextBase>>,
+        key: &str,
+        recorded: &[Box<str>],
+    ) -> bool {
+        let same = |values: &[String]| {
+            values.len() == recorded.len() && values.iter().zip(recorded).all(|(a, b)| *a == **b)
+        };
+        let one = |value: &str| matches!(recorded, [v] if **v == *value);
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        // A key set twice has its last value.
+        if let Some((_, v)) = check.keys.iter().rev().find(|(k, _)| is(k)) {
+            return same(v.as_slice());
+        }
+        const TAG: &str = "aws:resourcetag/";
+        if key
+            .get(..TAG.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(TAG))
+            && let Some(tag) = key.get(TAG.len()..)
+            && let Some((_, v)) = check
+                .resource_tags
+                .iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(tag))
+        {
+            return one(v);
+        }
+        let account = &self.caller.account;
+        if is("aws:principalorgpaths")
+            && let Some(path) = self.organizations.org_paths(account)
+        {
+            return one(&path);
+        }
+        if is("aws:principalorgid")
+            && let Some(org) = self.organizations.principal_org_id(account)
+        {
+            return one(&org);
+        }
+        match &self.origin.vpc {
+            Some(vpc) => {
+                if is("aws:sourcevpc") {
+                    return one(&vpc.vpc_id);
+                }
+                if is("aws:sourcevpce") {
+                    return one(&vpc.endpoint_id);
+                }
+                if is("aws:vpcsourceip")
+                    && let Some(ip) = vpc.source_ip
+                {
+                    return matches!(recorded, [v] if ip_text_is(ip, v));
+                }
+            }
+            None => {
+                if is("aws:sourceip")
+                    && let Some(ip) = self.origin.source_ip
+                {
+                    return matches!(recorded, [v] if ip_text_is(ip, v));
+                }
+            }
+        }
+        let base = base.get_or_insert_with(|| self.base());
+        base.get(key)
+            .map_or(recorded.is_empty(), |v| same(v.as_slice()))
+    }
+}
+
+/// Whether `text` is `ip` as [`ip_text`] writes it (without allocating for IPv4).
+fn ip_text_is(ip: IpAddr, text: &str) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let (bytes, len) = ipv4_text(v4);
+            bytes.get(..len) == Some(text.as_bytes())
+        }
+        IpAddr::V6(_) => ip.to_string() == text,
+    }
+}
+
+/// An IPv4 address as `Display` writes it, in a buffer: its bytes and length.
+fn ipv4_text(v4: Ipv4Addr) -> ([u8; 15], usize) {
+    let mut text = [0u8; 15];
+    let mut len = 0;
+    let mut push = |b: u8| {
+        text[len] = b;
+        len += 1;
+    };
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            push(b'.');
+        }
+        if octet >= 100 {
+            push(b'0' + octet / 100);
+        }
+        if octet >= 10 {
+            push(b'0' + octet / 10 % 10);
+        }
+        push(b'0' + octet % 10);
+    }
+    (text, len)
+}
+
 /// An address as `Display` writes it; IPv4 (the usual case) without the formatting machinery,
 /// which costs several times as much.
 fn ip_text(ip: IpAddr) -> String {
     let IpAddr::V4(v4) = ip else {
         return ip.to_string();
     };
-    let mut text = String::with_capacity(15);
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            text.push('.');
-        }
-        if octet >= 100 {
-            text.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            text.push(char::from(b'0' + octet / 10 % 10));
-        }
-        text.push(char::from(b'0' + octet % 10));
-    }
-    text
+    let (bytes, len) = ipv4_text(v4);
+    bytes
+        .get(..len)
+        .map(|b| b.iter().copied().map(char::from).collect())
+        .unwrap_or_default()
 }
 
 /// The endpoint policies of one request: the stored one alone is shared, not copied.
@@ -394,14 +500,16 @@ impl IamAuthorizer<'_> {
         }
     }
 
-    /// Decides one check; `Ok` tells whether the policy set that allowed it is context-free,
-    /// `Err` carries AWS's AccessDenied message.
+    /// Decides one check; `Ok` carries, when `record` is set, the context keys the policy
+    /// set that allowed it reads and their values (for the decision memo), `Err` AWS's
+    /// AccessDenied message.
     fn decide(
         &self,
         shared: &Shared<'_>,
         check: &Check,
         which: ResourcePolicy<'_>,
-    ) -> Result<bool, String> {
+        record: bool,
+    ) -> Result<Option<Recorded>, String> {
         let ctx = self.context(shared, check);
         let resource_account = ctx.resource_account().unwrap_or(&self.caller.account);
         let same_account = resource_account == self.caller.account;
@@ -446,7 +554,7 @@ impl IamAuthorizer<'_> {
         };
         let decision = set.evaluate(&ctx);
         if decision.is_allowed() {
-            return Ok(set.is_context_free());
+            return Ok(record.then(|| recorded(&set, &ctx)));
         }
         Err(decision.message(&ctx).unwrap_or_else(|| {
             format!(
@@ -455,6 +563,22 @@ impl IamAuthorizer<'_> {
             )
         }))
     }
+}
+
+/// The context keys `set` reads and the values `ctx` gives them.
+fn recorded(set: &PolicySet<'_>, ctx: &RequestContextOf<'_>) -> Recorded {
+    set.context_keys()
+        .into_iter()
+        .map(|key| {
+            let values = ctx
+                .get(key)
+                .map_or(&[][..], ContextValue::as_slice)
+                .iter()
+                .map(|v| v.as_str().into())
+                .collect();
+            (key.into(), values)
+        })
+        .collect()
 }
 
 impl IamAuthorizer<'_> {
@@ -498,19 +622,20 @@ impl Authorizer for IamAuthorizer<'_> {
     fn authorize(&self, checks: &[Check]) -> Result<(), ApiError> {
         let memo = self.memo();
         let mut shared = None;
+        let mut base = None;
         for check in checks {
             if let Some((memo, stamp)) = &memo
-                && memo.allowed(*stamp, &self.question(check))
+                && memo.allowed(*stamp, &self.question(check), |key, values| {
+                    self.agrees(check, &mut base, key, values)
+                })
             {
                 continue;
             }
             let shared = shared.get_or_insert_with(|| self.shared());
-            match self.decide(shared, check, ResourcePolicy::Current) {
-                Ok(context_free) => {
-                    if let Some((memo, stamp)) = &memo
-                        && context_free
-                    {
-                        memo.remember(*stamp, &self.question(check));
+            match self.decide(shared, check, ResourcePolicy::Current, memo.is_some()) {
+                Ok(recorded) => {
+                    if let (Some((memo, stamp)), Some(recorded)) = (&memo, recorded) {
+                        memo.remember(*stamp, &self.question(check), recorded);
                     }
                 }
                 Err(message) => {
@@ -524,169 +649,11 @@ impl Authorizer for IamAuthorizer<'_> {
 
     fn allowed_with_resource_policy(&self, check: &Check, policy: &CompiledPolicy) -> bool {
         let shared = self.shared();
-        self.decide(&shared, check, ResourcePolicy::Proposed(policy))
+        self.decide(&shared, check, ResourcePolicy::Proposed(policy), false)
             .is_ok()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use palisade_engine::schema::{AttrType, BillingMode, KeyAttr};
-    use palisade_engine::{CreateTableInput, EngineConfig};
-    use palisade_storage::memory::MemoryStorage;
-
-    const ACCT: &str = "111122223333";
-    const ARN: &str = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
-
-    fn engine() -> Engine {
-        let config = EngineConfig {
-            region: "us-east-1".into(),
-            account: ACCT.into(),
-        };
-        Engine::open(Arc::new(MemoryStorage::new()), config).unwrap()
-    }
-
-    async fn create(engine: &Engine, policy: Option<&str>) {
-        let input = CreateTableInput {
-            account: ACCT.into(),
-            name: "t".into(),
-            attribute_definitions: vec![KeyAttr {
-                name: "pk".into(),
-                ty: AttrType::S,
-            }],
-            key_schema: vec![("pk".into(), true)],
-            billing_mode: Some(BillingMode::PayPerRequest),
-            throughput: None,
-            local_indexes: Vec::new(),
-            global_indexes: Vec::new(),
-            tags: Vec::new(),
-            stream_view_type: None,
-            table_class: None,
-            deletion_protection: false,
-            resource_policy: policy.map(str::to_owned),
-        };
-        engine.create_table(input).await.unwrap();
-    }
-
-    /// A table policy with `n` statements (the cache tests tell policies apart by that).
-    fn policy(n: usize) -> String {
-        let statements: Vec<String> = (0..n)
-            .map(|i| {
-                format!(
-                    r#"{{"Sid":"s{i}","Effect":"Allow","Principal":{{"AWS":"444455556666"}},"Action":"dynamodb:GetItem","Resource":"{ARN}"}}"#
-                )
-            })
-            .collect();
-        format!(
-            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
-            statements.join(",")
-        )
-    }
-
-    /// How many statements the policy the cache gives for `resource` has.
-    fn count(cache: &PolicyCache, engine: &Engine, resource: &str) -> Option<usize> {
-        Some(cache.table_policy(engine, resource)?.statement_count())
-    }
-
-    #[test]
-    fn table_arns_of_resources() {
-        assert_eq!(table_arn(ARN), Some(ARN));
-        assert_eq!(table_arn(&format!("{ARN}/index/i")), Some(ARN));
-        assert_eq!(table_arn(&format!("{ARN}/stream/2024")), Some(ARN));
-        assert_eq!(table_arn("*"), None);
-        assert_eq!(table_arn("arn:aws:iam::111122223333:user/table/x"), None);
-        // As the table ARN was found before: the first ":table/" after a ":dynamodb:"
-        // anywhere.
-        let before = |r: &str| -> Option<String> {
-            if !r.starts_with("arn:") || !r.contains(":dynamodb:") {
-                return None;
-            }
-            let (prefix, rest) = r.split_once(":table/")?;
-            let name = rest.split_once('/').map_or(rest, |(n, _)| n);
-            Some(format!("{prefix}:table/{name}"))
-        };
-        for r in [
-            "arn:aws:dynamodb:r:a:table/x:table/y/index/z",
-            "arn:aws:s3:::table/x:dynamodb:y",
-            "arn:aws:dynamodb:r:a:table/",
-            "arn:aws:dynamodb:r:a:table",
-            "arn::dynamodb:::table/t/stream/s",
-            "ARN:aws:dynamodb:r:a:table/t",
-        ] {
-            assert_eq!(table_arn(r).map(str::to_owned), before(r), "{r}");
-        }
-    }
-
-    #[test]
-    fn addresses_read_as_display_writes_them() {
-        for n in 0..=255u8 {
-            for ip in [
-                [n, 0, 10, 255],
-                [127, n, 0, 1],
-                [9, 99, n, 100],
-                [1, 2, 3, n],
-            ] {
-                let ip = IpAddr::from(ip);
-                assert_eq!(ip_text(ip), ip.to_string());
-            }
-        }
-        let v6: IpAddr = "2001:db8::1".parse().unwrap();
-        assert_eq!(ip_text(v6), "2001:db8::1");
-    }
-
-    #[tokio::test]
-    async fn a_changed_policy_is_seen_by_the_next_request() {
-        let engine = engine();
-        let cache = PolicyCache::default();
-        assert_eq!(count(&cache, &engine, ARN), None);
-        create(&engine, None).await;
-        assert_eq!(count(&cache, &engine, ARN), None);
-        engine
-            .put_resource_policy(ARN, policy(1), None)
-            .await
-            .unwrap();
-        assert_eq!(count(&cache, &engine, ARN), Some(1));
-        let index = format!("{ARN}/index/i");
-        assert_eq!(count(&cache, &engine, &index), Some(1));
-        engine
-            .put_resource_policy(ARN, policy(2), None)
-            .await
-            .unwrap();
-        assert_eq!(count(&cache, &engine, ARN), Some(2));
-        assert_eq!(count(&cache, &engine, &index), Some(2));
-        engine.delete_resource_policy(ARN, None).await.unwrap();
-        assert_eq!(count(&cache, &engine, ARN), None);
-        engine
-            .put_resource_policy(ARN, policy(3), None)
-            .await
-            .unwrap();
-        assert_eq!(count(&cache, &engine, ARN), Some(3));
-    }
-
-    #[tokio::test]
-    async fn a_table_created_again_brings_its_own_policy() {
-        let engine = engine();
-        let cache = PolicyCache::default();
-        create(&engine, Some(&policy(1))).await;
-        assert_eq!(count(&cache, &engine, ARN), Some(1));
-        engine.delete_table(ACCT, "t").await.unwrap();
-        assert_eq!(count(&cache, &engine, ARN), None);
-        create(&engine, None).await;
-        assert_eq!(count(&cache, &engine, ARN), None);
-        engine.delete_table(ACCT, "t").await.unwrap();
-        create(&engine, Some(&policy(2))).await;
-        assert_eq!(count(&cache, &engine, ARN), Some(2));
-    }
-
-    #[tokio::test]
-    async fn one_cache_never_mixes_engines() {
-        let (a, b) = (engine(), engine());
-        let cache = PolicyCache::default();
-        create(&a, Some(&policy(1))).await;
-        create(&b, None).await;
-        assert_eq!(count(&cache, &a, ARN), Some(1));
-        assert_eq!(count(&cache, &b, ARN), None);
-        assert_eq!(count(&cache, &a, ARN), Some(1));
-    }
-}
+#[path = "authorizer_tests.rs"]
+mod tests;

@@ -1,17 +1,21 @@
-//! Allowed decisions, remembered for policy sets that nothing but the action, the resource and
-//! the caller can change.
+//! Allowed decisions, remembered for policy sets that nothing but the action, the resource, the
+//! caller and a few known context keys can change.
 //!
-//! When every policy that decides a DynamoDB check is context-free
-//! ([`palisade_iam::PolicySet::is_context_free`]: no condition, no policy variable), the
-//! decision is the same for every request with the same caller, action, resource and VPC
-//! endpoint, until a policy changes. Such an `Allow` is remembered with the *stamp* of the
-//! state it was decided from: the generations of the directory (identity policies,
-//! boundaries), the organizations (SCPs, RCPs), the network (endpoint policies) and the
-//! engine's table catalog (table resource policies). The stamp is read before that state, and
-//! every store advances its generation only after a change is visible, so an entry can only
-//! answer for the state it was decided from: after any change the stamps differ and the
-//! request is decided in full again. Denials are never remembered: they are decided in full,
-//! with their reasons, every time.
+//! A policy set reads of the request context only the keys it lists
+//! ([`palisade_iam::PolicySet::context_keys`]: the keys of its conditions and policy
+//! variables; none for a context-free set). Its decision is therefore the same for every
+//! request with the same caller, action, resource and VPC endpoint whose context gives those
+//! keys the same values, until a policy changes. Such an `Allow` is remembered with the keys'
+//! values (absent, one value or several) and with the *stamp* of the state it was decided
+//! from: the generations of the directory (identity policies, boundaries), the organizations
+//! (SCPs, RCPs), the network (endpoint policies) and the engine's table catalog (table
+//! resource policies). The stamp is read before that state, and every store advances its
+//! generation only after a change is visible, so an entry can only answer for the state it was
+//! decided from (and so for the same policies, which list the same keys): after any change the
+//! stamps differ and the request is decided in full again. An entry answers a request only if
+//! each recorded key has the recorded value in that request's context; the authorizer reads
+//! those few values without building the whole context. Denials are never remembered: they
+//! are decided in full, with their reasons, every time.
 //!
 //! The memo is a fixed table of slots indexed by a hash of the question; a collision only
 //! replaces an entry, so its size is bounded whatever callers ask.
@@ -57,6 +61,11 @@ impl Question<'_> {
     }
 }
 
+/// The context keys a decision read (lower case) with the values they had, as
+/// [`palisade_iam::ContextValue::as_slice`] gives them; an empty list is a missing key (the
+/// evaluator does not tell them apart, nor one value from a list of one).
+pub(crate) type Recorded = Box<[(Box<str>, Box<[Box<str>]>)]>;
+
 /// A remembered `Allow`.
 struct Entry {
     stamp: Stamp,
@@ -65,6 +74,9 @@ struct Entry {
     endpoint: Option<Box<str>>,
     action: Box<str>,
     resource: Box<str>,
+    /// The keys the deciding policy set reads and their values then; empty for a
+    /// context-free set.
+    context: Recorded,
 }
 
 impl Entry {
@@ -100,13 +112,23 @@ impl Default for DecisionMemo {
 }
 
 impl DecisionMemo {
-    /// Whether `q` was allowed by a context-free policy set at exactly this state.
-    pub(crate) fn allowed(&self, stamp: Stamp, q: &Question<'_>) -> bool {
+    /// Whether `q` was allowed at exactly this state by a policy set whose context keys had
+    /// the values they have now. `agrees(key, values)` tells whether the current request's
+    /// context gives `key` these values; it is asked only about the keys of an entry for the
+    /// same question and stamp, and stops at the first key that disagrees.
+    pub(crate) fn allowed(
+        &self,
+        stamp: Stamp,
+        q: &Question<'_>,
+        mut agrees: impl FnMut(&str, &[Box<str>]) -> bool,
+    ) -> bool {
         let Some(slot) = self.slots.get(q.slot(self.slots.len())) else {
             return false;
         };
         let entry = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        let hit = entry.as_ref().is_some_and(|e| e.answers(stamp, q));
+        let hit = entry.as_ref().is_some_and(|e| {
+            e.answers(stamp, q) && e.context.iter().all(|(key, values)| agrees(key, values))
+        });
         #[cfg(test)]
         if hit {
             self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -114,8 +136,9 @@ impl DecisionMemo {
         hit
     }
 
-    /// Remembers that a context-free policy set, read at `stamp`, allowed `q`.
-    pub(crate) fn remember(&self, stamp: Stamp, q: &Question<'_>) {
+    /// Remembers that a policy set read at `stamp` allowed `q` when its context keys had the
+    /// values in `context`.
+    pub(crate) fn remember(&self, stamp: Stamp, q: &Question<'_>, context: Recorded) {
         let Some(slot) = self.slots.get(q.slot(self.slots.len())) else {
             return;
         };
@@ -126,6 +149,7 @@ impl DecisionMemo {
             endpoint: q.endpoint.map(Into::into),
             action: q.action.into(),
             resource: q.resource.into(),
+            context,
         };
         *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(entry);
     }
@@ -185,13 +209,70 @@ mod tests {
 
     const T: &str = "arn:aws:dynamodb:us-east-1:111122223333:table/t";
 
+    /// Whether the memo answers `q` for a request whose context agrees with no recorded key.
+    fn allowed(memo: &DecisionMemo, stamp: Stamp, q: &Question<'_>) -> bool {
+        memo.allowed(stamp, q, |_, _| false)
+    }
+
+    fn recorded(keys: &[(&str, &[&str])]) -> Recorded {
+        keys.iter()
+            .map(|(k, vs)| ((*k).into(), vs.iter().map(|v| (*v).into()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn answers_only_requests_that_agree_on_every_recorded_key() {
+        let memo = DecisionMemo::default();
+        let q = question(T, None);
+        memo.remember(
+            stamp(),
+            &q,
+            recorded(&[
+                ("aws:sourceip", &["10.1.2.3"]),
+                ("aws:sourcevpc", &[]),
+                ("dynamodb:leadingkeys", &["a", "b"]),
+            ]),
+        );
+        // The request's context, as the authorizer would read it.
+        let context = |ip: &'static str, leading: &'static [&'static str]| {
+            move |key: &str, values: &[Box<str>]| {
+                let now: &[&str] = match key {
+                    "aws:sourceip" => std::slice::from_ref(&ip),
+                    "dynamodb:leadingkeys" => leading,
+                    _ => &[],
+                };
+                now.len() == values.len() && now.iter().zip(values).all(|(a, b)| **a == **b)
+            }
+        };
+        assert!(memo.allowed(stamp(), &q, context("10.1.2.3", &["a", "b"])));
+        assert!(!memo.allowed(stamp(), &q, context("192.0.2.1", &["a", "b"])));
+        assert!(!memo.allowed(stamp(), &q, context("10.1.2.3", &["a"])));
+        assert!(!memo.allowed(stamp(), &q, context("10.1.2.3", &["a", "b", "c"])));
+        // Each recorded key is asked about until one disagrees.
+        let mut asked = Vec::new();
+        memo.allowed(stamp(), &q, |k, _| {
+            asked.push(k.to_owned());
+            true
+        });
+        assert_eq!(
+            asked,
+            ["aws:sourceip", "aws:sourcevpc", "dynamodb:leadingkeys"]
+        );
+        // Another stamp: the keys are not even asked about.
+        let other = Stamp {
+            directory: 9,
+            ..stamp()
+        };
+        assert!(!memo.allowed(other, &q, |_, _| true));
+    }
+
     #[test]
     fn answers_only_the_same_question_at_the_same_state() {
         let memo = DecisionMemo::default();
         let q = question(T, None);
-        assert!(!memo.allowed(stamp(), &q));
-        memo.remember(stamp(), &q);
-        assert!(memo.allowed(stamp(), &q));
+        assert!(!allowed(&memo, stamp(), &q));
+        memo.remember(stamp(), &q, Box::default());
+        assert!(allowed(&memo, stamp(), &q));
         // Any store that moved makes the entry silent.
         for changed in [
             Stamp {
@@ -215,26 +296,26 @@ mod tests {
                 ..stamp()
             },
         ] {
-            assert!(!memo.allowed(changed, &q), "{changed:?}");
+            assert!(!allowed(&memo, changed, &q), "{changed:?}");
         }
         // Any other part of the question too.
-        assert!(!memo.allowed(stamp(), &question(&format!("{T}x"), None)));
-        assert!(!memo.allowed(stamp(), &question(T, Some("vpce-1"))));
+        assert!(!allowed(&memo, stamp(), &question(&format!("{T}x"), None)));
+        assert!(!allowed(&memo, stamp(), &question(T, Some("vpce-1"))));
         let other_key = Question {
             access_key_id: "AKIDOTHER",
             ..q
         };
-        assert!(!memo.allowed(stamp(), &other_key));
+        assert!(!allowed(&memo, stamp(), &other_key));
         let other_caller = Question {
             caller_arn: "arn:aws:iam::111122223333:user/bob",
             ..q
         };
-        assert!(!memo.allowed(stamp(), &other_caller));
+        assert!(!allowed(&memo, stamp(), &other_caller));
         let other_action = Question {
             action: "dynamodb:PutItem",
             ..q
         };
-        assert!(!memo.allowed(stamp(), &other_action));
+        assert!(!allowed(&memo, stamp(), &other_action));
     }
 
     #[test]
@@ -242,16 +323,16 @@ mod tests {
         let memo = DecisionMemo::default();
         let names: Vec<String> = (0..4 * SLOTS).map(|i| format!("{T}{i}")).collect();
         for n in &names {
-            memo.remember(stamp(), &question(n, None));
+            memo.remember(stamp(), &question(n, None), Box::default());
         }
         // Each slot holds one entry; the last one stored in a slot answers, the others are
         // decided again, and nothing answers a question never asked.
         let answered = names
             .iter()
-            .filter(|n| memo.allowed(stamp(), &question(n, None)))
+            .filter(|n| allowed(&memo, stamp(), &question(n, None)))
             .count();
         assert!(answered <= SLOTS && answered > 0, "{answered}");
-        assert!(!memo.allowed(stamp(), &question("never-asked", None)));
+        assert!(!allowed(&memo, stamp(), &question("never-asked", None)));
     }
 
     #[test]

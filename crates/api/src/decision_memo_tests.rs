@@ -1,8 +1,8 @@
 //! The decision memo over the whole pipeline (`Api::handle` with signed requests): a
 //! remembered `Allow` answers repeated requests, and every store whose policies take part in a
 //! decision (the directory, the organizations, the table catalog, the network) makes the very
-//! next request be decided in full again; decisions that depend on the request's context are
-//! never remembered.
+//! next request be decided in full again; an `Allow` that depended on context keys answers
+//! only requests whose context gives those keys the same values.
 
 use std::sync::atomic::Ordering;
 
@@ -234,8 +234,17 @@ async fn every_policy_store_makes_the_next_request_decided_again() {
     allowed_and_remembered(&h, &dev, None).await;
 }
 
+/// A request from `ip` on a public listener.
+fn from(ip: &str) -> Origin {
+    Origin {
+        source_ip: Some(ip.parse().unwrap()),
+        secure_transport: false,
+        vpc: None,
+    }
+}
+
 #[tokio::test]
-async fn decisions_that_depend_on_the_request_are_not_remembered() {
+async fn a_conditional_allow_answers_only_requests_with_the_same_values() {
     let h = harness().await;
     let (member, dev) = member_with_table(&h).await;
     let from_inside = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#;
@@ -243,18 +252,83 @@ async fn decisions_that_depend_on_the_request_are_not_remembered() {
         .put_inline_policy(PolicyOwner::User, &member, "dev", "all", from_inside)
         .await
         .unwrap();
-    let from = |ip: &str| Origin {
-        source_ip: Some(ip.parse().unwrap()),
-        secure_transport: false,
-        vpc: None,
-    };
+    allowed_and_remembered(&h, &dev, Some(&from("10.1.2.3"))).await;
+    // The same question with another value of the key the condition reads: decided in full,
+    // and denied.
     let before = h.hits();
-    h.get(&dev, Some(from("10.1.2.3"))).await.unwrap();
-    h.get(&dev, Some(from("10.1.2.3"))).await.unwrap();
     let denied = h.get(&dev, Some(from("192.0.2.1"))).await.unwrap_err();
     assert!(
         denied.contains("no identity-based policy allows"),
         "{denied}"
+    );
+    // Without the key at all (no source address): denied too.
+    let denied = h.get(&dev, None).await.unwrap_err();
+    assert!(
+        denied.contains("no identity-based policy allows"),
+        "{denied}"
+    );
+    assert_eq!(h.hits(), before);
+    // Another address the condition allows is decided in full, then remembered in turn.
+    allowed_and_remembered(&h, &dev, Some(&from("10.9.9.9"))).await;
+    // Keys the policy does not read (another item's key, TLS) do not matter: right after
+    // the first request is remembered, the other one is answered by the memo (a few tries,
+    // as a table created by another test may move the stamp in between).
+    let other_item = r#"{"TableName":"memo","Key":{"pk":{"S":"zz"}}}"#;
+    let secure = || Origin {
+        secure_transport: true,
+        ..from("10.9.9.9")
+    };
+    for _ in 0..50 {
+        allowed_and_remembered(&h, &dev, Some(&from("10.9.9.9"))).await;
+        let before = h.hits();
+        let (status, body) = h.call_as(&dev, "GetItem", other_item, Some(secure())).await;
+        assert_eq!(status, 200, "{body}");
+        if h.hits() > before {
+            return;
+        }
+    }
+    panic!("a request that differs only in keys the policy does not read was never answered");
+}
+
+#[tokio::test]
+async fn a_remembered_policy_variable_is_compared_too() {
+    let h = harness().await;
+    let (member, dev) = member_with_table(&h).await;
+    // Each user reads only the items whose partition key is its name.
+    let own_items = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["${aws:username}"]}}}]}"#;
+    h.directory
+        .put_inline_policy(PolicyOwner::User, &member, "dev", "all", own_items)
+        .await
+        .unwrap();
+    let get = |pk: &'static str| {
+        let body = format!(r#"{{"TableName":"memo","Key":{{"pk":{{"S":"{pk}"}}}}}}"#);
+        let h = &h;
+        let dev = &dev;
+        async move { h.call_as(dev, "GetItem", &body, None).await }
+    };
+    let mut remembered = false;
+    for _ in 0..50 {
+        let before = h.hits();
+        let (status, body) = get("dev").await;
+        assert_eq!(status, 200, "{body}");
+        if h.hits() > before {
+            remembered = true;
+            break;
+        }
+    }
+    assert!(
+        remembered,
+        "the repeated request was never answered by the memo"
+    );
+    let before = h.hits();
+    let (status, body) = get("a").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("#AccessDeniedException"),
+        "{body}"
     );
     assert_eq!(h.hits(), before);
 }

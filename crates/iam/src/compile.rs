@@ -217,18 +217,24 @@ impl CompiledStatement {
         }
     }
 
-    /// Whether the statement applies to the request, and how it names the caller.
-    /// `parts` is `ctx.resource_parts()`, computed once by the caller.
-    /// Whether the statement's effect on a request depends only on the action, the resource
-    /// and the caller: no condition, and no policy variable in its resources.
-    fn is_context_free(&self) -> bool {
-        self.conditions.is_empty()
-            && self
-                .resources
-                .as_ref()
-                .is_none_or(|r| r.patterns.iter().all(|p| !p.has_variables()))
+    /// The request-context keys the statement reads (lower case, possibly repeated): the
+    /// keys of its conditions and of the policy variables in its condition values and
+    /// resources. Actions and principals take no variables, so nothing else of the context
+    /// but the action, the resource and the caller decides whether the statement applies.
+    fn context_keys(&self) -> impl Iterator<Item = &str> {
+        let resources = self
+            .resources
+            .iter()
+            .flat_map(|r| r.patterns.iter().flat_map(ArnPattern::variables))
+            .map(|v| &*v.key);
+        self.conditions
+            .iter()
+            .flat_map(CompiledCondition::context_keys)
+            .chain(resources)
     }
 
+    /// Whether the statement applies to the request, and how it names the caller.
+    /// `parts` is `ctx.resource_parts()`, computed once by the caller.
     pub(crate) fn applies(
         &self,
         ctx: &RequestContextOf<'_>,
@@ -288,8 +294,8 @@ pub struct CompiledPolicy {
     pub(crate) statements: Vec<CompiledStatement>,
     by_service: Vec<(Box<str>, Vec<u32>)>,
     generic: Vec<u32>,
-    /// See [`CompiledPolicy::is_context_free`].
-    context_free: bool,
+    /// See [`CompiledPolicy::context_keys`].
+    context_keys: Box<[Box<str>]>,
 }
 
 impl CompiledPolicy {
@@ -332,13 +338,19 @@ impl CompiledPolicy {
                 }
             }
         }
-        let context_free = statements.iter().all(CompiledStatement::is_context_free);
+        let mut context_keys: Vec<Box<str>> = statements
+            .iter()
+            .flat_map(CompiledStatement::context_keys)
+            .map(Into::into)
+            .collect();
+        context_keys.sort_unstable();
+        context_keys.dedup();
         CompiledPolicy {
             label: policy.id.as_deref().map(Into::into),
             statements,
             by_service,
             generic,
-            context_free,
+            context_keys: context_keys.into_boxed_slice(),
         }
     }
 
@@ -363,7 +375,17 @@ impl CompiledPolicy {
     /// decision to every request with the same action, resource and caller, whatever its
     /// other context keys (source address, VPC, time, tags, request parameters).
     pub fn is_context_free(&self) -> bool {
-        self.context_free
+        self.context_keys.is_empty()
+    }
+
+    /// The request-context keys the policy reads, in lower case, sorted, each once: the keys
+    /// of its conditions and of its policy variables (`${aws:username}`; the literals `${*}`,
+    /// `${?}` and `${$}` are not variables). Two requests with the same caller, action and
+    /// resource whose contexts give each of these keys the same values (a missing key and an
+    /// empty list being the same) are decided alike by the policy. Empty exactly when the
+    /// policy is [context-free](Self::is_context_free): every condition has a key.
+    pub fn context_keys(&self) -> &[Box<str>] {
+        &self.context_keys
     }
 
     /// The number of statements.

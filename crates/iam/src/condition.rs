@@ -16,7 +16,7 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::context::{ContextValue, RequestContextOf};
-use crate::glob::{ArnPattern, Pattern, Syntax};
+use crate::glob::{ArnPattern, Pattern, Syntax, Variable};
 use crate::model::{Condition, ConditionOperator, OperatorFamily, OperatorKind, SetQualifier};
 
 /// The parsed values of one condition entry.
@@ -81,6 +81,22 @@ impl CompiledCondition {
             hash: crate::context::key_hash(&c.key),
             values,
         }
+    }
+
+    /// The request-context keys the entry reads (lower case): its own key, and the keys of
+    /// the policy variables in its values. Nothing else of the context decides its result.
+    pub(crate) fn context_keys(&self) -> impl Iterator<Item = &str> {
+        let variables: Box<dyn Iterator<Item = &Variable>> = match &self.values {
+            Values::Str(ps) => Box::new(ps.iter().flat_map(Pattern::variables)),
+            Values::Arn(ps) => Box::new(ps.iter().flat_map(ArnPattern::variables)),
+            Values::Num(_)
+            | Values::Date(_)
+            | Values::Bool(_)
+            | Values::Bin(_)
+            | Values::Ip(_)
+            | Values::Null(_) => Box::new(std::iter::empty()),
+        };
+        std::iter::once(&*self.key).chain(variables.map(|v| &*v.key))
     }
 
     /// Evaluates the entry against the request.

@@ -298,6 +298,12 @@ impl ContextBase {
     pub fn principal(&self) -> &Principal {
         &self.principal
     }
+
+    /// The value of a condition key (case-insensitive), as a request built on this base sees
+    /// it unless the request sets the key itself.
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        find(&self.keys, key, key_hash(key)).map(|i| &*self.keys[i].2)
+    }
 }
 
 /// One request to authorize, owning what it holds.

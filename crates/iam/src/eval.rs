@@ -142,14 +142,33 @@ impl<'a> PolicySet<'a> {
     /// ([`CompiledPolicy::is_context_free`]): the set then decides every request with the same
     /// action, resource and caller the same way.
     pub fn is_context_free(&self) -> bool {
-        let free = |p: &CompiledPolicy| p.is_context_free();
-        self.identity.iter().all(free)
-            && self.permissions_boundary.is_none_or(free)
-            && self.session_policies.iter().all(free)
-            && self.resource_policy.is_none_or(free)
-            && self.endpoint_policies.iter().all(free)
-            && self.scps.iter().flatten().all(free)
-            && self.rcps.iter().flatten().all(free)
+        self.policies().all(CompiledPolicy::is_context_free)
+    }
+
+    /// The request-context keys any policy of the set reads
+    /// ([`CompiledPolicy::context_keys`]), in lower case, sorted, each once. Two requests with
+    /// the same caller, action and resource whose contexts agree on every one of these keys
+    /// get the same decision from the set.
+    pub fn context_keys(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&'a str> = self
+            .policies()
+            .flat_map(|p| p.context_keys().iter().map(|k| &**k))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Every policy of the set, of every kind.
+    fn policies(&self) -> impl Iterator<Item = &'a CompiledPolicy> {
+        self.identity
+            .iter()
+            .chain(self.permissions_boundary)
+            .chain(self.session_policies)
+            .chain(self.resource_policy)
+            .chain(self.endpoint_policies)
+            .chain(self.scps.iter().flatten())
+            .chain(self.rcps.iter().flatten())
     }
 
     /// Decides one request.

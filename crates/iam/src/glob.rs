@@ -399,13 +399,14 @@ impl ArnPattern {
         }
     }
 
-    /// Whether the pattern has a policy variable (`${...}`) anywhere.
-    pub(crate) fn has_variables(&self) -> bool {
-        match self {
-            ArnPattern::Any => false,
-            ArnPattern::Segments(_, vars) => *vars,
-            ArnPattern::Whole(p) => p.variables().next().is_some(),
-        }
+    /// The policy variables of the pattern, in every segment.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &Variable> {
+        let segments: &[Pattern] = match self {
+            ArnPattern::Any => &[],
+            ArnPattern::Segments(segs, _) => segs.as_slice(),
+            ArnPattern::Whole(p) => std::slice::from_ref(p),
+        };
+        segments.iter().flat_map(Pattern::variables)
     }
 
     /// Matches an ARN (`None`: an unresolved variable).

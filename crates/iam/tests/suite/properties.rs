@@ -1,5 +1,6 @@
 //! Property tests: monotonicity of explicit deny and identity allow, independence of
-//! statement order, and fuzzing of the parser and evaluator (no panic on any input).
+//! statement order, the context keys a policy set reads, and fuzzing of the parser and
+//! evaluator (no panic on any input).
 
 use palisade_iam::{
     CompiledPolicy, ContextValue, Outcome, OwnedPolicySet, Policy, PolicyType, Principal,
@@ -56,6 +57,15 @@ fn condition() -> impl Strategy<Value = Option<Value>> {
             json!({"BoolIfExists": {"aws:SecureTransport": "true"}})
         )),
         Just(Some(json!({"Null": {"aws:SourceVpc": "true"}}))),
+        Just(Some(
+            json!({"StringEquals": {"aws:SourceVpc": "${aws:PrincipalTag/vpc}"}})
+        )),
+        Just(Some(
+            json!({"DateLessThanIfExists": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})
+        )),
+        Just(Some(
+            json!({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::${aws:username}-*"}})
+        )),
     ]
 }
 
@@ -180,6 +190,76 @@ fn uses_context(s: &Scenario) -> bool {
     })
 }
 
+/// The keys a request may have, in the case a client might write them. Every key a
+/// generated condition or variable reads is one of them.
+const KEYS: &[&str] = &[
+    "aws:SourceVpc",
+    "dynamodb:LeadingKeys",
+    "aws:SourceIp",
+    "AWS:SecureTransport",
+    "aws:PrincipalTag/vpc",
+    "aws:CurrentTime",
+    "aws:SourceArn",
+    "aws:username",
+];
+
+/// Values for [`KEYS`], in order (`None`: the request does not set the key).
+fn key_values() -> impl Strategy<Value = Vec<Option<ContextValue>>> {
+    let value = prop_oneof![
+        prop::sample::select(
+            &[
+                "vpc-1",
+                "vpc-2",
+                "10.1.2.3",
+                "192.0.2.1",
+                "true",
+                "false",
+                "2020-05-01T00:00:00Z",
+                "2040-05-01T00:00:00Z",
+                "arn:aws:s3:::alice-logs",
+                "alice",
+                "bob",
+                "orders",
+                "b",
+            ][..]
+        )
+        .prop_map(|v| ContextValue::Single(v.to_owned())),
+        prop::collection::vec(prop::sample::select(&["a", "b", "bc", "vpc-1"][..]), 0..3)
+            .prop_map(|v| ContextValue::Multi(v.into_iter().map(str::to_owned).collect())),
+    ];
+    prop::collection::vec(prop::option::of(value), KEYS.len())
+}
+
+/// A request by `who` for `action` on `resource` with the given values of [`KEYS`].
+fn request_with(
+    who: &str,
+    action: &str,
+    resource: &str,
+    values: &[Option<ContextValue>],
+) -> RequestContext {
+    let mut c = RequestContext::new(Principal::parse(who).unwrap(), action, resource);
+    for (k, v) in KEYS.iter().zip(values) {
+        if let Some(v) = v {
+            c.insert(k, v.clone());
+        }
+    }
+    c
+}
+
+/// The condition keys the scenario's statements name, in lower case.
+fn condition_keys(s: &Scenario) -> Vec<String> {
+    let mut keys = Vec::new();
+    for st in s.identity.iter().chain(&s.resource).chain(&s.scp) {
+        let Some(ops) = st.get("Condition").and_then(Value::as_object) else {
+            continue;
+        };
+        for entries in ops.values().filter_map(Value::as_object) {
+            keys.extend(entries.keys().map(|k| k.to_ascii_lowercase()));
+        }
+    }
+    keys
+}
+
 fn build(s: &Scenario) -> OwnedPolicySet {
     let mut scp_level = vec![json!({"Effect": "Allow", "Action": "*", "Resource": "*"})];
     scp_level.extend(s.scp.iter().cloned());
@@ -209,6 +289,34 @@ proptest! {
             free.as_set().evaluate(&c).outcome,
             free.as_set().evaluate(&bare).outcome
         );
+    }
+
+    /// What lets the authorizer remember decisions of sets with conditions: two requests by
+    /// the same caller for the same action and resource that agree on every key the set
+    /// lists get the same decision, whatever their other keys.
+    #[test]
+    fn sets_read_only_the_keys_they_list(
+        s in scenario(), who in prop::sample::select(PRINCIPALS),
+        action in prop::sample::select(ACTIONS), resource in prop::sample::select(RESOURCES),
+        first in key_values(), second in key_values(),
+    ) {
+        let owned = build(&s);
+        let set = owned.as_set();
+        let keys = set.context_keys();
+        prop_assert_eq!(set.is_context_free(), keys.is_empty());
+        for k in condition_keys(&s) {
+            prop_assert!(keys.contains(&k.as_str()), "{} not in {:?}", k, keys);
+        }
+        // The second request keeps its own values of the keys the set does not list.
+        let listed = |k: &str| keys.contains(&k.to_ascii_lowercase().as_str());
+        let mixed: Vec<Option<ContextValue>> = KEYS
+            .iter()
+            .zip(first.iter().zip(&second))
+            .map(|(k, (a, b))| if listed(k) { a.clone() } else { b.clone() })
+            .collect();
+        let a = request_with(who, action, resource, &first);
+        let b = request_with(who, action, resource, &mixed);
+        prop_assert_eq!(set.evaluate(&a).outcome, set.evaluate(&b).outcome);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Response, StatusCode};
-use rand::Rng;
+use rand::RngCore;
 
 use crate::error::ApiError;
 
@@ -167,12 +167,19 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// A fresh request id: 52 characters from `[0-9A-Z]`, as DynamoDB's.
+///
+/// One call to the thread's generator for all 52 characters: each random byte picks a
+/// character by multiply-and-shift (`byte * 36 / 256`), which is uniform to within 1/64 per
+/// character; an id needs to be unique, not perfectly uniform, and this is about 268 random
+/// bits. Drawing each character separately cost about 4,000 instructions per request.
 pub fn request_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..52)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
+    const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut bytes = [0u8; 52];
+    rand::rng().fill_bytes(&mut bytes);
+    for b in &mut bytes {
+        *b = ALPHABET[(usize::from(*b) * ALPHABET.len()) >> 8];
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The JSON error body: `{"__type": ..., "message": ...}`, without `message` when it is empty,

@@ -55,6 +55,19 @@ fn request_ids_look_like_dynamodbs() {
             .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
     );
     assert_ne!(a, b);
+    // Every character of the alphabet turns up, at roughly its share (1/36 of 5,200).
+    let mut counts = [0usize; 128];
+    for c in (0..100).flat_map(|_| request_id().into_bytes()) {
+        counts[usize::from(c)] += 1;
+    }
+    for c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" {
+        let n = counts[usize::from(*c)];
+        assert!(
+            (60..=300).contains(&n),
+            "{} appeared {n} times",
+            char::from(*c)
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! BatchWriteItem's, TransactWriteItems' and PutItem's requests decoded straight from the
-//! body's bytes, their items without a `serde_json::Value` tree: building and dropping the tree
-//! of 25 items of 1 KiB was a fifth of the server's CPU per BatchWriteItem.
+//! BatchWriteItem's, TransactWriteItems' and PutItem's requests, and GetItem's, UpdateItem's
+//! and DeleteItem's keys, decoded straight from the body's bytes, their items without a
+//! `serde_json::Value` tree: building and dropping the tree of 25 items of 1 KiB was a fifth of
+//! the server's CPU per BatchWriteItem, and a GetItem's tree about a tenth of its instructions.
 //!
 //! The decoders are strict: they accept only a request the tree path
 //! ([`super::batch::batch_write`], [`super::batch::transact_write`]) decodes without an error,
@@ -388,20 +389,52 @@ impl<'de> Visitor<'de> for TransactAction {
     }
 }
 
-/// A PutItem request decoded by the strict decoder: its item without a tree, the other
-/// members as the tree holds them.
-pub(crate) struct PutItemInput {
+/// The single-item operations whose item or key the strict decoder reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ItemOp {
+    Put,
+    Get,
+    Update,
+    Delete,
+}
+
+impl ItemOp {
+    /// The operation named `op`, when it is one of these.
+    pub(crate) fn named(op: &str) -> Option<ItemOp> {
+        Some(match op {
+            "PutItem" => ItemOp::Put,
+            "GetItem" => ItemOp::Get,
+            "UpdateItem" => ItemOp::Update,
+            "DeleteItem" => ItemOp::Delete,
+            _ => return None,
+        })
+    }
+
+    /// The member holding the item: PutItem's `Item`, the others' `Key`.
+    fn member(self) -> &'static str {
+        match self {
+            ItemOp::Put => "Item",
+            ItemOp::Get | ItemOp::Update | ItemOp::Delete => "Key",
+        }
+    }
+}
+
+/// A PutItem, GetItem, UpdateItem or DeleteItem request decoded by the strict decoder: its
+/// item (`Item` or `Key`) without a tree, the other members as the tree holds them.
+pub(crate) struct ItemInput {
+    pub op: ItemOp,
     pub item: palisade_model::Item,
     /// The other top-level members (`TableName`, `ConditionExpression`, ...).
     pub others: Map<String, Value>,
 }
 
-impl PutItemInput {
-    /// The request in `body`, or `None` when the tree path must decide (see the module
-    /// documentation). `None` says nothing about whether `body` is JSON.
-    pub(crate) fn decode(body: &[u8]) -> Option<PutItemInput> {
-        let (StrictItem(item), others) = decode_request(body, "Item", PhantomData::<StrictItem>)?;
-        Some(PutItemInput { item, others })
+impl ItemInput {
+    /// The request of operation `op` in `body`, or `None` when the tree path must decide (see
+    /// the module documentation). `None` says nothing about whether `body` is JSON.
+    pub(crate) fn decode(op: ItemOp, body: &[u8]) -> Option<ItemInput> {
+        let (StrictItem(item), others) =
+            decode_request(body, op.member(), PhantomData::<StrictItem>)?;
+        Some(ItemInput { op, item, others })
     }
 }
 
@@ -410,8 +443,8 @@ impl PutItemInput {
 mod tests;
 
 #[cfg(test)]
-#[path = "put_decode_tests.rs"]
-mod put_tests;
+#[path = "item_decode_tests.rs"]
+mod item_tests;
 
 #[cfg(test)]
 #[path = "transact_decode_tests.rs"]

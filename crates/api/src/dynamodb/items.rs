@@ -153,39 +153,32 @@ fn parse_write(p: &Params<'_>, with_update: bool) -> Result<ParsedWrite, ApiErro
     })
 }
 
+/// The item or key the strict decoder already read (`decoded`), or the member `name` of `p`
+/// (`what` names it in the error when it is missing). Read after the table name, as the tree
+/// path reads it; a decoded item is one the tree path would have read without an error.
+fn item_member(
+    p: &Params<'_>,
+    decoded: Option<palisade_model::Item>,
+    name: &str,
+    what: &str,
+) -> Result<palisade_model::Item, ApiError> {
+    match decoded {
+        Some(item) => Ok(item),
+        None => p.item(name)?.ok_or_else(|| missing(what)),
+    }
+}
+
+/// PutItem; `decoded` is the item when the strict decoder read it (`p` then holds the other
+/// members).
 pub async fn put_item(
     engine: &Engine,
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
+    decoded: Option<palisade_model::Item>,
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
-    let item = p.item("Item")?.ok_or_else(|| missing("item"))?;
-    put_checked(engine, authz, account, p, table, item).await
-}
-
-/// PutItem whose item was decoded without a tree (`p` holds the other members): the same
-/// steps as [`put_item`], which would have found the same item.
-pub async fn put_item_decoded(
-    engine: &Engine,
-    authz: &dyn Authorizer,
-    account: &str,
-    p: &Params<'_>,
-    item: palisade_model::Item,
-) -> Result<Value, ApiError> {
-    let table = table_name(p, "TableName", "tableName")?;
-    put_checked(engine, authz, account, p, table, item).await
-}
-
-/// PutItem after its table name and item were read.
-async fn put_checked(
-    engine: &Engine,
-    authz: &dyn Authorizer,
-    account: &str,
-    p: &Params<'_>,
-    table: String,
-    item: palisade_model::Item,
-) -> Result<Value, ApiError> {
+    let item = item_member(p, decoded, "Item", "item")?;
     let w = parse_write(p, false)?;
     let check = item_check(
         engine,
@@ -204,14 +197,16 @@ async fn put_checked(
     write_response(engine, account, &table, p, out)
 }
 
+/// DeleteItem; `decoded` is the key when the strict decoder read it.
 pub async fn delete_item(
     engine: &Engine,
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
+    decoded: Option<palisade_model::Item>,
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
-    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    let key = item_member(p, decoded, "Key", "key")?;
     let w = parse_write(p, false)?;
     let check = item_check(
         engine,
@@ -230,14 +225,16 @@ pub async fn delete_item(
     write_response(engine, account, &table, p, out)
 }
 
+/// UpdateItem; `decoded` is the key when the strict decoder read it.
 pub async fn update_item(
     engine: &Engine,
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
+    decoded: Option<palisade_model::Item>,
 ) -> Result<Value, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
-    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    let key = item_member(p, decoded, "Key", "key")?;
     let w = parse_write(p, true)?;
     let check = item_check(
         engine,
@@ -256,14 +253,16 @@ pub async fn update_item(
     write_response(engine, account, &table, p, out)
 }
 
+/// GetItem; `decoded` is the key when the strict decoder read it.
 pub fn get_item(
     engine: &Engine,
     authz: &dyn Authorizer,
     account: &str,
     p: &Params<'_>,
+    decoded: Option<palisade_model::Item>,
 ) -> Result<Vec<u8>, ApiError> {
     let table = table_name(p, "TableName", "tableName")?;
-    let key = p.item("Key")?.ok_or_else(|| missing("key"))?;
+    let key = item_member(p, decoded, "Key", "key")?;
     check_not_mixed(p, &["AttributesToGet"], &["ProjectionExpression"])?;
     let ph = Placeholders::read(p)?;
     let mut ctx = ph.context()?;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorKind};
 pub use authz::{AllowAll, Authorizer, Check};
-use batch_decode::{BatchWriteInput, PutItemInput, TransactWriteInput};
+use batch_decode::{BatchWriteInput, ItemInput, ItemOp, TransactWriteInput};
 use params::Params;
 
 /// Executes the operation named `op` (from `X-Amz-Target: DynamoDB_20120810.<op>`) with the JSON
@@ -29,8 +29,8 @@ pub async fn dispatch(engine: &Engine, op: &str, body: &[u8]) -> Result<Vec<u8>,
 
 /// [`dispatch`] with an authorizer: every handler parses its request, asks `authz` about each
 /// action and resource it will touch, and only then executes. A BatchWriteItem,
-/// TransactWriteItems or PutItem body is first offered to the strict decoders
-/// ([`batch_decode`]), which build no JSON tree of the items.
+/// TransactWriteItems, PutItem, GetItem, UpdateItem or DeleteItem body is first offered to the
+/// strict decoders ([`batch_decode`]), which build no JSON tree of the items or keys.
 pub async fn dispatch_with(
     engine: &Engine,
     authz: &dyn Authorizer,
@@ -45,7 +45,9 @@ pub async fn dispatch_with(
         Some(ParsedBody::TransactWrite(input)) => {
             return dispatch_transact_write(engine, authz, account, *input, body).await;
         }
-        Some(ParsedBody::Put(input)) => return dispatch_put(engine, authz, account, *input).await,
+        Some(ParsedBody::Item(input)) => {
+            return dispatch_item(engine, authz, account, *input).await;
+        }
         _ => {}
     }
     let value = Params::parse(body)?;
@@ -61,8 +63,9 @@ pub(crate) enum ParsedBody {
     BatchWrite(Box<BatchWriteInput>),
     /// A TransactWriteItems request whose items were decoded straight from the bytes.
     TransactWrite(Box<TransactWriteInput>),
-    /// A PutItem request whose item was decoded straight from the bytes.
-    Put(Box<PutItemInput>),
+    /// A PutItem request whose item, or a GetItem, UpdateItem or DeleteItem request whose
+    /// key, was decoded straight from the bytes.
+    Item(Box<ItemInput>),
     /// JSON that is empty or that a tree cannot hold (a number out of range): left to the
     /// operation, which answers it from the bytes.
     Unparsed,
@@ -70,8 +73,8 @@ pub(crate) enum ParsedBody {
 
 /// The pipeline's parse step: DynamoDB checks that a non-empty body is JSON before it looks
 /// at the target, and answers `SerializationException` otherwise. `op` is the operation the
-/// target names, when it names one: a BatchWriteItem or TransactWriteItems body is decoded
-/// by a strict decoder here, and falls back to the tree when the strict decoder leaves it to
+/// target names, when it names one: a body of an operation with a strict decoder
+/// ([`strict_decode`]) is decoded by it here, and falls back to the tree when the strict decoder leaves it to
 /// the tree.
 pub(crate) fn parse_body(op: Option<&str>, body: &[u8]) -> Result<ParsedBody, ApiError> {
     if body.is_empty() {
@@ -99,8 +102,7 @@ fn strict_decode(op: &str, body: &[u8]) -> Option<ParsedBody> {
         "TransactWriteItems" => {
             TransactWriteInput::decode(body).map(|i| ParsedBody::TransactWrite(Box::new(i)))
         }
-        "PutItem" => PutItemInput::decode(body).map(|i| ParsedBody::Put(Box::new(i))),
-        _ => None,
+        _ => ItemInput::decode(ItemOp::named(op)?, body).map(|i| ParsedBody::Item(Box::new(i))),
     }
 }
 
@@ -119,20 +121,27 @@ pub(crate) async fn dispatch_body(
         ParsedBody::TransactWrite(input) => {
             dispatch_transact_write(engine, authz, account, *input, body).await
         }
-        ParsedBody::Put(input) => dispatch_put(engine, authz, account, *input).await,
+        ParsedBody::Item(input) => dispatch_item(engine, authz, account, *input).await,
         ParsedBody::Unparsed => dispatch_with(engine, authz, account, op, body).await,
     }
 }
 
-/// PutItem with its item decoded without a tree: the same steps as from [`dispatch_parsed`].
-async fn dispatch_put(
+/// PutItem, GetItem, UpdateItem or DeleteItem with its item or key decoded without a tree:
+/// the same steps as from [`dispatch_parsed`].
+async fn dispatch_item(
     engine: &Engine,
     authz: &dyn Authorizer,
     account: &str,
-    input: PutItemInput,
+    input: ItemInput,
 ) -> Result<Vec<u8>, ApiError> {
     let p = Params::from_map(&input.others);
-    let out = items::put_item_decoded(engine, authz, account, &p, input.item).await?;
+    let item = Some(input.item);
+    let out = match input.op {
+        ItemOp::Put => items::put_item(engine, authz, account, &p, item).await?,
+        ItemOp::Get => return items::get_item(engine, authz, account, &p, item),
+        ItemOp::Update => items::update_item(engine, authz, account, &p, item).await?,
+        ItemOp::Delete => items::delete_item(engine, authz, account, &p, item).await?,
+    };
     serde_json::to_vec(&out).map_err(ApiError::internal)
 }
 
@@ -199,11 +208,11 @@ pub async fn dispatch_parsed(
         "PutResourcePolicy" => policies::put_resource_policy(engine, authz, &p).await?,
         "GetResourcePolicy" => policies::get_resource_policy(engine, authz, &p)?,
         "DeleteResourcePolicy" => policies::delete_resource_policy(engine, authz, &p).await?,
-        "PutItem" => items::put_item(engine, authz, account, &p).await?,
+        "PutItem" => items::put_item(engine, authz, account, &p, None).await?,
         // These three write their answers straight to bytes (they may carry many items).
-        "GetItem" => return items::get_item(engine, authz, account, &p),
-        "UpdateItem" => items::update_item(engine, authz, account, &p).await?,
-        "DeleteItem" => items::delete_item(engine, authz, account, &p).await?,
+        "GetItem" => return items::get_item(engine, authz, account, &p, None),
+        "UpdateItem" => items::update_item(engine, authz, account, &p, None).await?,
+        "DeleteItem" => items::delete_item(engine, authz, account, &p, None).await?,
         "Query" => return reads::query(engine, authz, account, &p),
         "Scan" => return reads::scan(engine, authz, account, &p),
         "BatchGetItem" => batch::batch_get(engine, authz, account, &p)?,

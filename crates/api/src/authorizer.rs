@@ -234,6 +234,7 @@ impl IamAuthorizer<'_> {
     /// operation's own keys. The caller's keys and the request-wide ones that do not depend on
     /// the connection are built once per caller and second and shared.
     /// The check's action, resource and keys are borrowed, not copied.
+    ///
     /// [`Self::agrees`] reads single keys from the same sources without building it; keep the
     /// two in step.
     fn context<'c>(&self, shared: &Shared<'_>, check: &'c Check) -> RequestContextOf<'c> {

@@ -7,6 +7,9 @@
 #
 # Preloads 1,000 items once without valgrind, then runs REQUESTS (default 300) requests on 4
 # connections with instrumentation on, and prints the total divided by REQUESTS. Needs valgrind.
+# CALLER=conditional signs as an IAM user whose policy has an aws:SourceIp condition, as
+# scripts/perf-profile.sh does (needs boto3).
+# KEEP=path copies callgrind's output there, for callgrind_annotate.
 set -euo pipefail
 workload=${1:?usage: callgrind-per-request.sh WORKLOAD [BINARY] [REQUESTS]}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +20,7 @@ export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
 export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
 export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/cg.out" "$KEEP"; rm -rf "$work"' EXIT
 port=$((47800 + RANDOM % 500))
 wait_listening() {
     for _ in $(seq 300); do grep -q listening "$work/server.log" 2>/dev/null && return 0; sleep 0.1; done
@@ -29,6 +32,10 @@ bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" 
 "$bin" serve --listen 127.0.0.1:$port --data-dir "$work/data" >"$work/server.log" 2>&1 &
 server=$!
 wait_listening
+if [ "${CALLER:-admin}" = conditional ]; then
+    read -r akid secret < <(python3 "$root/scripts/conditional-caller.py" "http://127.0.0.1:$port")
+    bench+=(--access-key "$akid" --secret-key "$secret")
+fi
 "${bench[@]}" --requests 10 >/dev/null
 kill $server && wait $server 2>/dev/null || true
 : >"$work/server.log"

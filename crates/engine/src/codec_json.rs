@@ -29,6 +29,18 @@ pub fn stored_item_size(stored: &[u8]) -> Result<usize, DecodeError> {
     Ok(size)
 }
 
+/// An upper bound of the DynamoDB size of a stored item that does not read it: twice its
+/// stored length. By induction, a value's size is at most twice its stored length less one:
+/// a string or binary counts its n bytes and is stored in at least n + 2; a number of k
+/// digits counts at most k + 3 and is stored in at least k + 2; NULL and BOOL count 1 and are
+/// stored in 1; a list or map counts 3, plus per element 1, the element's size (and a map the
+/// name's bytes), and is stored in at least 2 bytes plus its elements (and a map each name
+/// after its length). A top-level attribute counts its name and value, stored after the
+/// name's length.
+pub fn stored_item_size_bound(stored: &[u8]) -> usize {
+    2 * stored.len()
+}
+
 /// Appends the DynamoDB JSON of a stored item (`{"name":{"S":"x"},...}`) to `out`.
 pub fn write_stored_item_json(stored: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
     let mut input = body(stored)?;
@@ -290,6 +302,41 @@ mod tests {
                 String::from_utf8(ours).unwrap(),
                 String::from_utf8(expected).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn the_bound_is_at_least_the_size() {
+        let nulls = AttributeValue::L(vec![AttributeValue::Null; 300]);
+        let mut nested = AttributeValue::L(Vec::new());
+        for _ in 0..30 {
+            nested = AttributeValue::L(vec![nested, AttributeValue::M(BTreeMap::new())]);
+        }
+        let numbers = AttributeValue::Ns(
+            [
+                "1",
+                "-1",
+                "0",
+                "0.000001",
+                "1E+125",
+                "-9.9999999999999999999999999999999999999E+125",
+            ]
+            .iter()
+            .map(|n| Number::parse(n).unwrap())
+            .collect(),
+        );
+        let mut items = vec![sample(), Item::new()];
+        for value in [nulls, nested, numbers, AttributeValue::S(String::new())] {
+            let mut item = Item::new();
+            item.insert("x".into(), value.clone());
+            item.insert("m".into(), AttributeValue::M(item.clone()));
+            items.push(item);
+        }
+        for item in items {
+            let stored = encode_item(&item);
+            let size = stored_item_size(&stored).unwrap();
+            assert_eq!(size, item_size(&item));
+            assert!(size <= stored_item_size_bound(&stored), "{item:?}");
         }
     }
 

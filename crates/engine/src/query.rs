@@ -9,6 +9,7 @@ use palisade_model::{AttributeValue, Item};
 use palisade_storage::{Bytes, keyenc};
 
 use crate::capacity::{Consumed, read_units};
+use crate::codec_json::{stored_item_size, stored_item_size_bound};
 use crate::error::{EngineError, Result};
 use crate::items::{Condition, read_item};
 use crate::schema::{IndexKind, IndexMeta, KeyDef, Projection, TableMeta};
@@ -62,6 +63,10 @@ pub struct ReadInput {
     /// ([`ReadOutput::stored`], written out with [`write_stored_item_json`]) rather than
     /// decoded: a caller that only writes them out skips decoding them.
     pub stored: bool,
+    /// The caller does not report the capacity consumed: a page of stored items then sizes
+    /// its items only once they could reach the 1 MB page limit, and leaves
+    /// [`ReadOutput::consumed`] at zero unless it had to size them all.
+    pub without_capacity: bool,
 }
 
 /// The key of a Query: partition-key values (in key-schema order), equalities on a leading
@@ -80,6 +85,7 @@ pub struct ReadOutput {
     pub count: usize,
     pub scanned_count: usize,
     pub last_evaluated_key: Option<Item>,
+    /// The capacity consumed (see [`ReadInput::without_capacity`]).
     pub consumed: Consumed,
     /// The index read, if any, for capacity reporting.
     pub index: Option<String>,
@@ -289,6 +295,7 @@ impl Engine {
             index: index.map(|i| i.name.clone()),
             ..ReadOutput::default()
         };
+        // The DynamoDB size of the items read, when `sized`.
         let mut bytes = 0usize;
         let mut last: Option<Item> = None;
         let mut cut = false;
@@ -298,11 +305,28 @@ impl Engine {
             && input.segment.is_none()
             && !fetch_base
             && input.select != Select::Count;
+        // Stored items are sized only when the capacity is reported or the page could reach
+        // its limit; until then an upper bound of their sizes is enough.
+        let mut sized = !(keep_stored && input.without_capacity);
+        let mut bound = 0usize;
         for entry in snap.range_shared(lo, hi, !input.forward) {
             let (_, value) = entry?;
             if keep_stored {
                 // Every item is returned as stored: only its size is needed here.
-                bytes += crate::codec_json::stored_item_size(&value)?;
+                if !sized {
+                    bound += stored_item_size_bound(&value);
+                    if bound >= PAGE_BYTES {
+                        bytes = out
+                            .stored
+                            .iter()
+                            .map(|s| stored_item_size(s))
+                            .sum::<Result<_, _>>()?;
+                        sized = true;
+                    }
+                }
+                if sized {
+                    bytes += stored_item_size(&value)?;
+                }
                 out.scanned_count += 1;
                 out.count += 1;
                 let page_ends =
@@ -351,6 +375,9 @@ impl Engine {
         if cut {
             out.last_evaluated_key = last;
         }
+        if !sized {
+            return Ok(out);
+        }
         let units = read_units(bytes, input.consistent);
         match index {
             Some(i) => {
@@ -361,3 +388,7 @@ impl Engine {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

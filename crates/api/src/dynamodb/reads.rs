@@ -12,7 +12,9 @@ use super::exprs::{
     Placeholders, check_not_mixed, expr_error, legacy_conditions, projection, read_filter,
 };
 use super::params::{Params, table_name};
-use super::{JsonObject, capacity_json, capacity_mode, engine_error, gsi_names, table_check};
+use super::{
+    CapacityMode, JsonObject, capacity_json, capacity_mode, engine_error, gsi_names, table_check,
+};
 use crate::error::ApiError;
 
 fn schema_of(keys: &KeyDef) -> KeySchema {
@@ -85,6 +87,9 @@ fn common(account: &str, p: &Params<'_>) -> Result<(ReadInput, Placeholders), Ap
         segment: None,
         // The answer is written straight from the stored items when it can be.
         stored: true,
+        // A malformed ReturnConsumedCapacity is reported where it was before: after the
+        // read, which then counts the capacity as usual.
+        without_capacity: matches!(capacity_mode(p), Ok(CapacityMode::None)),
     };
     Ok((input, ph))
 }

@@ -119,26 +119,124 @@ pub fn write_json_str(s: &str, out: &mut Vec<u8>) {
 /// stored by Palisade, checked when they were written), without checking them again: only
 /// ASCII bytes are ever escaped, so multi-byte sequences are copied as they are. Bytes that
 /// are not UTF-8 give a JSON string that is not UTF-8 either (never a panic).
+#[inline]
 pub fn write_json_utf8(bytes: &[u8], out: &mut Vec<u8>) {
+    if bytes.len() > SHORT || !write_short(bytes, out) {
+        write_json_escaped(bytes, out);
+    }
+}
+
+/// Longest string [`write_short`] takes: with its quotes it fills one 16-byte block.
+const SHORT: usize = 14;
+
+/// Appends a string of at most [`SHORT`] bytes with nothing to escape (names, keys, short
+/// values), quoted, as one 16-byte block cut back to its length: its bytes are moved as
+/// words, two overlapping ones, not by a call to `memcpy`. Returns false, having written
+/// nothing, when a byte needs escaping.
+#[inline]
+fn write_short(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    let len = bytes.len();
+    let mut block = [b'"'; SHORT + 2];
+    // Each branch copies the string's first and last bytes (overlapping when it is short)
+    // and tests them as one or two words.
+    let clean = if let (Some(first), Some(last)) = (bytes.first_chunk::<8>(), bytes.last_chunk()) {
+        block[1..9].copy_from_slice(first);
+        block[len - 7..=len].copy_from_slice(last);
+        !word_needs_escape(u64::from_le_bytes(*first))
+            && !word_needs_escape(u64::from_le_bytes(*last))
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk()) {
+        block[1..5].copy_from_slice(first);
+        block[len - 3..=len].copy_from_slice(last);
+        let (first, last) = (u32::from_le_bytes(*first), u32::from_le_bytes(*last));
+        !word_needs_escape(u64::from(first) | u64::from(last) << 32)
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<2>(), bytes.last_chunk()) {
+        block[1..3].copy_from_slice(first);
+        block[len - 1..=len].copy_from_slice(last);
+        let (first, last) = (u16::from_le_bytes(*first), u16::from_le_bytes(*last));
+        // The word's other bytes are letters, which need no escaping.
+        let padding = u64::from_le_bytes(*b"\0\0\0\0aaaa");
+        !word_needs_escape(u64::from(first) | u64::from(last) << 16 | padding)
+    } else if let Some(&b) = bytes.first() {
+        block[1] = b;
+        !needs_escape(b)
+    } else {
+        true
+    };
+    if clean {
+        // The closing quote is already in place after the string.
+        out.extend_from_slice(&block);
+        out.truncate(out.len() - (SHORT - len));
+    }
+    clean
+}
+
+/// [`write_json_utf8`] for any string, escaping what needs it.
+fn write_json_escaped(bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut copied = 0;
-    let (chunks, rest) = bytes.as_chunks::<CHUNK>();
-    for (n, chunk) in chunks.iter().enumerate() {
-        if any_to_escape(chunk) {
-            copied = escape_run(bytes, n * CHUNK, chunk, copied, out);
-        }
-    }
-    if any_to_escape(rest) {
-        copied = escape_run(bytes, bytes.len() - rest.len(), rest, copied, out);
-    }
+    let copied = match bytes.len() {
+        CHUNK.. => escape_by_chunks::<CHUNK>(bytes, out),
+        SMALL_CHUNK.. => escape_by_chunks::<SMALL_CHUNK>(bytes, out),
+        _ if short_needs_escape(bytes) => escape_run(bytes, 0, bytes, 0, out),
+        _ => 0,
+    };
     out.extend_from_slice(&bytes[copied..]);
     out.push(b'"');
 }
 
+/// Chunk size for strings shorter than [`CHUNK`] (names, keys, short values).
+const SMALL_CHUNK: usize = 16;
+
+/// Appends the escapes of `bytes` (at least `N` long) and the text before each, testing `N`
+/// bytes at a time. The bytes after the last whole chunk are tested together with the end of
+/// that chunk (the last `N` bytes of `bytes`), so no byte is tested alone. Returns where the
+/// text not yet appended starts.
+fn escape_by_chunks<const N: usize>(bytes: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut copied = 0;
+    let (chunks, rest) = bytes.as_chunks::<N>();
+    for (n, chunk) in chunks.iter().enumerate() {
+        if any_to_escape(chunk) {
+            copied = escape_run(bytes, n * N, chunk, copied, out);
+        }
+    }
+    if !rest.is_empty() && bytes.last_chunk::<N>().is_some_and(any_to_escape) {
+        copied = escape_run(bytes, bytes.len() - rest.len(), rest, copied, out);
+    }
+    copied
+}
+
 /// Whether any byte of `run` needs escaping (looking at all of them, which vectorises).
-fn any_to_escape(run: &[u8]) -> bool {
-    run.iter().fold(false, |any, &b| any | needs_escape(b))
+/// `b ^ 2` takes the control characters and `"`, and only them, below 0x21: one comparison
+/// fewer per byte than [`needs_escape`].
+fn any_to_escape<const N: usize>(run: &[u8; N]) -> bool {
+    run.iter()
+        .fold(false, |any, &b| any | ((b ^ 2) < 0x21) | (b == b'\\'))
+}
+
+/// Whether any byte of a string shorter than [`SMALL_CHUNK`] needs escaping: from 8 bytes on,
+/// its first and last 8 bytes as two words; below that, byte by byte.
+fn short_needs_escape(bytes: &[u8]) -> bool {
+    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        (Some(first), Some(last)) => {
+            word_needs_escape(u64::from_le_bytes(*first))
+                || word_needs_escape(u64::from_le_bytes(*last))
+        }
+        _ => bytes.iter().any(|&b| needs_escape(b)),
+    }
+}
+
+/// Whether any of the eight bytes of `word` needs escaping: a byte below 0x20, or one equal
+/// to `"` or `\\` (a byte equal to `c` is a zero byte of `word ^ c`). Each test is exact: the
+/// borrow that could mark a wrong byte only follows a byte that really matches.
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let zero = |x: u64| below(x, 1);
+    below(word, 0x20)
+        | zero(word ^ (ONES * u64::from(b'"')))
+        | zero(word ^ (ONES * u64::from(b'\\')))
+        != 0
 }
 
 /// Escapes the bytes of `run`, which starts at `start` in `bytes`: appends the text from
@@ -267,11 +365,86 @@ mod tests {
         }
     }
 
+    /// Lengths around every boundary of the chunked tests (8-byte words, 16- and 64-byte
+    /// chunks, the overlapping last chunk).
+    fn boundary_lengths() -> Vec<usize> {
+        let mut lengths: Vec<usize> = (0..=40).collect();
+        lengths.extend([47, 48, 49, 63, 64, 65, 79, 80, 81, 127, 128, 129, 130, 145]);
+        lengths
+    }
+
+    #[test]
+    fn every_ascii_byte_at_every_position_of_every_length() {
+        for len in boundary_lengths() {
+            for pos in 0..len {
+                for b in 0..0x80u8 {
+                    let mut text = vec![b'a'; len];
+                    text[pos] = b;
+                    let text = String::from_utf8(text).unwrap();
+                    let mut ours = Vec::new();
+                    write_json_str(&text, &mut ours);
+                    assert_eq!(
+                        ours,
+                        serde_json::to_vec(&text).unwrap(),
+                        "byte {b:#x} at {pos} of {len}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_escapes_anywhere_are_each_written_once() {
+        // Covers a byte to escape in the part of a chunk that the overlapping last chunk
+        // tests again, together with one in the remainder.
+        for len in [9, 15, 16, 17, 21, 40, 64, 65, 81, 100] {
+            for first in 0..len {
+                for second in first + 1..len {
+                    let mut text = vec![b'z'; len];
+                    text[first] = b'"';
+                    text[second] = b'\n';
+                    let text = String::from_utf8(text).unwrap();
+                    let mut ours = Vec::new();
+                    write_json_str(&text, &mut ours);
+                    assert_eq!(
+                        ours,
+                        serde_json::to_vec(&text).unwrap(),
+                        "{first} and {second} of {len}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_find_exactly_the_bytes_to_escape() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut word = [b'a'; 8];
+                word[pos] = b;
+                assert_eq!(
+                    word_needs_escape(u64::from_le_bytes(word)),
+                    needs_escape(b),
+                    "byte {b:#x} at {pos}"
+                );
+                // A byte to escape before another byte must not hide it or invent one.
+                let mut word = [b; 8];
+                word[pos] = b'a';
+                assert_eq!(word_needs_escape(u64::from_le_bytes(word)), needs_escape(b));
+            }
+        }
+    }
+
     #[test]
     fn bytes_that_are_not_utf8_are_copied_without_panicking() {
         let mut out = Vec::new();
         write_json_utf8(b"a\xff\"\xc3", &mut out);
         assert_eq!(out, b"\"a\xff\\\"\xc3\"");
+        for clean in [&b"\xff"[..], b"\xc3\xa9\xff", b"\x80abcdefghij\xfe"] {
+            let mut out = Vec::new();
+            write_json_utf8(clean, &mut out);
+            assert_eq!(out, [&b"\""[..], clean, b"\""].concat());
+        }
     }
 
     proptest! {

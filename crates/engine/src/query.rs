@@ -19,6 +19,9 @@ use crate::{Engine, codec, keys};
 /// DynamoDB stops a Query or Scan page after reading 1 MB.
 const PAGE_BYTES: usize = 1024 * 1024;
 
+/// Stored items a page makes room for at first.
+const STORED_RESERVE: usize = 128;
+
 /// A projection of result items (ProjectionExpression / AttributesToGet).
 pub type Projector = Arc<dyn Fn(&Item) -> Item + Send + Sync>;
 
@@ -305,6 +308,11 @@ impl Engine {
             && input.segment.is_none()
             && !fetch_base
             && input.select != Select::Count;
+        if keep_stored {
+            // Room for a page of small items (or the Limit) without growing several times.
+            out.stored
+                .reserve(input.limit.unwrap_or(STORED_RESERVE).min(STORED_RESERVE));
+        }
         // Stored items are sized only when the capacity is reported or the page could reach
         // its limit; until then an upper bound of their sizes is enough.
         let mut sized = !(keep_stored && input.without_capacity);

@@ -6,6 +6,7 @@
 //! `docs/storage-format.md`.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod config;
 mod view;
 mod writer;
 
@@ -20,6 +21,7 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 use palisade_storage::{ReadView, Storage, StorageError, TransactError, TxnFn, TxnFuture};
 use tokio::sync::oneshot;
 
+pub use crate::config::{DEFAULT_BLOCK_CACHE_BYTES, StoreOptions};
 use crate::view::SnapshotView;
 use crate::writer::{Counters, Job};
 
@@ -65,10 +67,16 @@ pub(crate) fn fjall_error(e: fjall::Error) -> StorageError {
 }
 
 impl FjallStorage {
-    /// Opens (or creates) the store in `dir`, recovering whatever was durably committed.
+    /// Opens (or creates) the store in `dir`, recovering whatever was durably committed, with
+    /// the default options.
     pub fn open(dir: &Path) -> Result<FjallStorage, StorageError> {
+        FjallStorage::open_with(dir, &StoreOptions::default())
+    }
+
+    /// Opens (or creates) the store in `dir` with `options`.
+    pub fn open_with(dir: &Path, options: &StoreOptions) -> Result<FjallStorage, StorageError> {
         let db = Database::builder(dir)
-            .cache_size(BLOCK_CACHE_BYTES)
+            .cache_size(options.block_cache_bytes)
             .open()
             .map_err(fjall_error)?;
         let meta = db
@@ -106,16 +114,11 @@ impl FjallStorage {
     }
 }
 
-/// Capacity of fjall's block cache (data blocks, and the filter and index blocks it does not
-/// pin). fjall's default is 32 MiB; the cache fills only as blocks are read, so an idle server
-/// does not pay for it.
-const BLOCK_CACHE_BYTES: u64 = 128 * 1024 * 1024;
-
 /// Options of the item keyspace, fixed when the keyspace is created (fjall keeps them with it).
 /// Every table file's index and filter (bloom) blocks are partitioned, at every level of the
 /// tree: only a small top-level index of each is kept in memory, and the 4 KiB partitions a read
-/// needs go through the block cache. fjall's default partitions them only from the fourth level
-/// on; with 10 million items of 1 KiB, each deeper file's single index block was several
+/// needs go through the block cache (`StoreOptions`). fjall's default partitions them only from
+/// the fourth level on; with 10 million items of 1 KiB, each deeper file's single index block was several
 /// megabytes (one entry per compressed data block), did not stay in the 32 MiB cache, and every
 /// GetItem read and checksummed megabytes: about 600 GetItem/s instead of thousands
 /// (docs/performance.md, "Scale").

@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub master_key_file: Option<PathBuf>,
     pub bootstrap: Option<PathBuf>,
     pub gzip_min_bytes: Option<usize>,
+    /// `block_cache_mib`: like `--block-cache-mib`.
+    pub block_cache_mib: Option<u64>,
     /// `listen = "ADDR"`: like `--listen`, replaces the first listener's address (or adds one).
     pub listen: Option<SocketAddr>,
     /// `[[listener]]`: the public listeners, in file order.
@@ -77,6 +79,7 @@ struct RawFile {
     master_key_file: Option<String>,
     bootstrap: Option<Spanned<String>>,
     gzip_min_bytes: Option<usize>,
+    block_cache_mib: Option<u64>,
     listen: Option<SocketAddr>,
     #[serde(default)]
     listener: Vec<RawListener>,
@@ -266,6 +269,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, String> {
         master_key_file: raw.master_key_file.map(|f| resolve(&f)),
         bootstrap,
         gzip_min_bytes: raw.gzip_min_bytes,
+        block_cache_mib: raw.block_cache_mib,
         listen: raw.listen,
         listeners,
         vpcs,

@@ -201,6 +201,7 @@ fn the_documented_example_parses() {
     std::fs::write(&path, &block[open..open + close]).unwrap();
     let file = load(&path).unwrap();
     assert_eq!(file.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(file.block_cache_mib, Some(512));
     assert_eq!(file.bootstrap, Some(dir.path().join("bootstrap.json")));
     assert_eq!(file.listeners.len(), 3);
     assert_eq!(file.vpcs.len(), 1);

@@ -53,6 +53,14 @@ pub struct ServeArgs {
     /// `Accept-Encoding: gzip`. [default: 1024]
     #[arg(long, env = "PALISADE_GZIP_MIN_BYTES")]
     pub gzip_min_bytes: Option<usize>,
+    /// Capacity of the storage's block cache in MiB (decompressed blocks of the table files;
+    /// it fills only as data is read). [default: 128]
+    #[arg(
+        long,
+        env = "PALISADE_BLOCK_CACHE_MIB",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_BLOCK_CACHE_MIB)
+    )]
+    pub block_cache_mib: Option<u64>,
     /// File holding the key that encrypts secret access keys (32 bytes, created when missing).
     /// Keep it outside the data directory. `PALISADE_MASTER_KEY` (base64) takes precedence.
     /// [default: ./palisade-master.key]
@@ -106,6 +114,8 @@ pub struct Settings {
     pub region: String,
     pub account: String,
     pub gzip_min_bytes: usize,
+    /// The block cache's capacity in MiB; `None`: the storage's default.
+    pub block_cache_mib: Option<u64>,
     pub master_key_file: PathBuf,
     pub bootstrap: Option<PathBuf>,
     /// The public listeners; the first one is announced first.
@@ -176,6 +186,7 @@ impl Settings {
                 .or(file.account)
                 .unwrap_or_else(|| "000000000000".into()),
             gzip_min_bytes: args.gzip_min_bytes.or(file.gzip_min_bytes).unwrap_or(1024),
+            block_cache_mib: args.block_cache_mib.or(file.block_cache_mib),
             master_key_file: args
                 .master_key_file
                 .or(file.master_key_file)
@@ -207,6 +218,9 @@ fn plain_listener(address: SocketAddr) -> ListenerDecl {
         proxy_trusted: Vec::new(),
     }
 }
+
+/// The largest block cache `--block-cache-mib` accepts (1 TiB).
+const MAX_BLOCK_CACHE_MIB: u64 = 1 << 20;
 
 /// How long open connections may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -245,20 +259,29 @@ fn init_tracing() {
 }
 
 /// Opens the durable store: a fjall database in `<data-dir>/db` (the directory is created when
-/// missing; siblings of `db` are left for other state).
-fn open_storage(data_dir: &Path) -> Result<Arc<dyn Storage>, String> {
+/// missing; siblings of `db` are left for other state), with a block cache of `cache_mib` MiB
+/// (default 128).
+fn open_storage(data_dir: &Path, cache_mib: Option<u64>) -> Result<Arc<dyn Storage>, String> {
+    use palisade_storage_fjall::DEFAULT_BLOCK_CACHE_BYTES;
     let db_dir = data_dir.join("db");
     std::fs::create_dir_all(&db_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", db_dir.display()))?;
-    let storage = palisade_storage_fjall::FjallStorage::open(&db_dir)
+    let options = palisade_storage_fjall::StoreOptions {
+        block_cache_bytes: cache_mib.map_or(DEFAULT_BLOCK_CACHE_BYTES, |mib| mib << 20),
+    };
+    let storage = palisade_storage_fjall::FjallStorage::open_with(&db_dir, &options)
         .map_err(|e| format!("cannot open the database in {}: {e}", db_dir.display()))?;
-    tracing::info!(path = %db_dir.display(), "opened the fjall store");
+    tracing::info!(
+        path = %db_dir.display(),
+        block_cache_mib = options.block_cache_bytes >> 20,
+        "opened the fjall store"
+    );
     Ok(Arc::new(storage))
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let settings = Settings::resolve(args)?;
-    let storage = open_storage(&settings.data_dir)?;
+    let storage = open_storage(&settings.data_dir, settings.block_cache_mib)?;
     let identity = crate::identity_setup::open(
         Arc::clone(&storage),
         crate::identity_setup::KeySource {

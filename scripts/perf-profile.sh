@@ -12,6 +12,11 @@
 # Environment: BIN=path profiles another build. CALLER=conditional signs the workload as an IAM
 # user whose only policy allows dynamodb:* under an aws:SourceIp condition (created with boto3),
 # so every check is evaluated in full instead of answered by the decision memo (decision 0016).
+# DATA_DIR=path serves an existing data directory (one `palisade bench --server-data-dir PATH
+# --items ITEMS --keep-table` preloaded) and skips the preload: pass the same ITEMS so that keys
+# are drawn from all of its items. The directory is kept; perf.data and the log go to a
+# temporary directory. WARMUP=15s warms the server up for that long instead of 200 requests
+# (a large store's block cache fills only as blocks are read).
 set -euo pipefail
 workload=${1:?usage: perf-profile.sh WORKLOAD [NAME] [ITEMS]}
 name=${2:-$workload}
@@ -19,25 +24,30 @@ items=${3:-10000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/target/release/palisade}
 port=$((47300 + RANDOM % 500))
-data=$(mktemp -d)
+work=$(mktemp -d)
+data=${DATA_DIR:-$work}
 export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
 export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
 export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
 export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
-taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$data" >"$data/server.log" 2>&1 &
+taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$data" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 50); do grep -q listening "$data/server.log" 2>/dev/null && break; sleep 0.1; done
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 300); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" --items "$items" --keep-table --client-cpu 1)
 if [ "${CALLER:-admin}" = conditional ]; then
     read -r akid secret < <(python3 "$root/scripts/conditional-caller.py" "http://127.0.0.1:$port")
     bench+=(--access-key "$akid" --secret-key "$secret")
 fi
-"${bench[@]}" --requests 200 >/dev/null
-perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$data/perf.data" -p $server -- sleep 5.5 >/dev/null 2>&1 &
+if [ -n "${WARMUP:-}" ]; then
+    "${bench[@]}" --duration "$WARMUP" --warmup 0s ${DATA_DIR:+--no-preload} >/dev/null
+else
+    "${bench[@]}" --requests 200 ${DATA_DIR:+--no-preload} >/dev/null
+fi
+perf record -q -e cpu-clock -F 2000 --call-graph dwarf,16384 -o "$work/perf.data" -p $server -- sleep 5.5 >/dev/null 2>&1 &
 recorder=$!
 sleep 0.3
 "${bench[@]}" --duration 5s --warmup 0s --no-preload | tail -2
 wait $recorder || true
-perf script -i "$data/perf.data" -F comm,tid,ip,sym 2>/dev/null >"$name.script"
+perf script -i "$work/perf.data" -F comm,tid,ip,sym 2>/dev/null >"$name.script"
 python3 "$root/scripts/perf-shares.py" "$name.script" 'palisade_api::Api::respond::'

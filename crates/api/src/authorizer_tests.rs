@@ -27,14 +27,8 @@ async fn create(engine: &Engine, policy: Option<&str>) {
         }],
         key_schema: vec![("pk".into(), true)],
         billing_mode: Some(BillingMode::PayPerRequest),
-        throughput: None,
-        local_indexes: Vec::new(),
-        global_indexes: Vec::new(),
-        tags: Vec::new(),
-        stream_view_type: None,
-        table_class: None,
-        deletion_protection: false,
         resource_policy: policy.map(str::to_owned),
+        ..CreateTableInput::default()
     };
     engine.create_table(input).await.unwrap();
 }

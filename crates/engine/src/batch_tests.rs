@@ -34,14 +34,7 @@ async fn create(engine: &Engine, name: &str) {
             }],
             key_schema: vec![("pk".into(), true)],
             billing_mode: Some(crate::schema::BillingMode::PayPerRequest),
-            throughput: None,
-            local_indexes: Vec::new(),
-            global_indexes: Vec::new(),
-            tags: Vec::new(),
-            stream_view_type: None,
-            table_class: None,
-            deletion_protection: false,
-            resource_policy: None,
+            ..Default::default()
         })
         .await
         .unwrap();

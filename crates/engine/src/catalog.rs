@@ -28,8 +28,9 @@ pub struct IndexInput {
     pub throughput: Option<Throughput>,
 }
 
-/// A validated-shape CreateTable request.
-#[derive(Debug, Clone)]
+/// A validated-shape CreateTable request. `Default` leaves every optional part out (no
+/// billing mode, indexes, tags, stream or policy).
+#[derive(Debug, Clone, Default)]
 pub struct CreateTableInput {
     pub account: String,
     pub name: String,

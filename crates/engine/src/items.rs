@@ -432,14 +432,7 @@ mod tests {
                 }],
                 key_schema: vec![("pk".into(), true)],
                 billing_mode: Some(BillingMode::PayPerRequest),
-                throughput: None,
-                local_indexes: Vec::new(),
-                global_indexes: Vec::new(),
-                tags: Vec::new(),
-                stream_view_type: None,
-                table_class: None,
-                deletion_protection: false,
-                resource_policy: None,
+                ..Default::default()
             })
             .await
             .unwrap();

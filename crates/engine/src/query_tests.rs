@@ -32,14 +32,7 @@ async fn engine_with_items() -> Engine {
             attribute_definitions: vec![attr("pk"), attr("sk")],
             key_schema: vec![("pk".into(), true), ("sk".into(), false)],
             billing_mode: Some(crate::schema::BillingMode::PayPerRequest),
-            throughput: None,
-            local_indexes: Vec::new(),
-            global_indexes: Vec::new(),
-            tags: Vec::new(),
-            stream_view_type: None,
-            table_class: None,
-            deletion_protection: false,
-            resource_policy: None,
+            ..Default::default()
         })
         .await
         .unwrap();

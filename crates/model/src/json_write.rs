@@ -354,15 +354,16 @@ mod tests {
                 let Ok(text) = String::from_utf8(text) else {
                     continue;
                 };
-                let mut ours = Vec::new();
-                write_json_str(&text, &mut ours);
-                assert_eq!(
-                    ours,
-                    serde_json::to_vec(&text).unwrap(),
-                    "byte {b:#x} at {pos}"
-                );
+                assert_written_as_serde_json(&text, format_args!("byte {b:#x} at {pos}"));
             }
         }
+    }
+
+    /// Checks that `text` is written as serde_json writes it; `what` says which case failed.
+    fn assert_written_as_serde_json(text: &str, what: std::fmt::Arguments<'_>) {
+        let mut ours = Vec::new();
+        write_json_str(text, &mut ours);
+        assert_eq!(ours, serde_json::to_vec(text).unwrap(), "{what}");
     }
 
     /// Lengths around every boundary of the chunked tests (8-byte words, 16- and 64-byte
@@ -381,12 +382,9 @@ mod tests {
                     let mut text = vec![b'a'; len];
                     text[pos] = b;
                     let text = String::from_utf8(text).unwrap();
-                    let mut ours = Vec::new();
-                    write_json_str(&text, &mut ours);
-                    assert_eq!(
-                        ours,
-                        serde_json::to_vec(&text).unwrap(),
-                        "byte {b:#x} at {pos} of {len}"
+                    assert_written_as_serde_json(
+                        &text,
+                        format_args!("byte {b:#x} at {pos} of {len}"),
                     );
                 }
             }
@@ -404,12 +402,9 @@ mod tests {
                     text[first] = b'"';
                     text[second] = b'\n';
                     let text = String::from_utf8(text).unwrap();
-                    let mut ours = Vec::new();
-                    write_json_str(&text, &mut ours);
-                    assert_eq!(
-                        ours,
-                        serde_json::to_vec(&text).unwrap(),
-                        "{first} and {second} of {len}"
+                    assert_written_as_serde_json(
+                        &text,
+                        format_args!("{first} and {second} of {len}"),
                     );
                 }
             }

@@ -40,12 +40,7 @@ moto_version=5.2.5
 dynalite_version=4.0.0
 
 # The peers accept any credentials; Palisade gets these as its administrator's key.
-export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
-export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
-export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
-export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID
-export AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
-unset AWS_SESSION_TOKEN
+source "$root/scripts/bench-env.sh"
 
 for bin in "$palisade" "$bench_bin"; do
   [ -x "$bin" ] || { echo "no Palisade binary at $bin (cargo build --release -p palisade)" >&2; exit 2; }

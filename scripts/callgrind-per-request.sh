@@ -15,10 +15,7 @@ workload=${1:?usage: callgrind-per-request.sh WORKLOAD [BINARY] [REQUESTS]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${2:-$root/target/release/palisade}
 requests=${3:-300}
-export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
-export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
-export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
-export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
+source "$root/scripts/bench-env.sh"
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/cg.out" "$KEEP"; rm -rf "$work"' EXIT
 port=$((47800 + RANDOM % 500))
@@ -32,10 +29,7 @@ bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" 
 "$bin" serve --listen 127.0.0.1:$port --data-dir "$work/data" >"$work/server.log" 2>&1 &
 server=$!
 wait_listening
-if [ "${CALLER:-admin}" = conditional ]; then
-    read -r akid secret < <(python3 "$root/scripts/conditional-caller.py" "http://127.0.0.1:$port")
-    bench+=(--access-key "$akid" --secret-key "$secret")
-fi
+use_caller "http://127.0.0.1:$port"
 "${bench[@]}" --requests 10 >/dev/null
 kill $server && wait $server 2>/dev/null || true
 : >"$work/server.log"

@@ -26,19 +26,13 @@ bin=${BIN:-$root/target/release/palisade}
 port=$((47300 + RANDOM % 500))
 work=$(mktemp -d)
 data=${DATA_DIR:-$work}
-export PALISADE_ADMIN_ACCESS_KEY_ID=AKIDPALISADEBENCH001
-export PALISADE_ADMIN_SECRET_ACCESS_KEY=palisade-bench-secret-access-key-000000
-export PALISADE_MASTER_KEY=YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTMyYiE= RUST_LOG=warn
-export AWS_ACCESS_KEY_ID=$PALISADE_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$PALISADE_ADMIN_SECRET_ACCESS_KEY
+source "$root/scripts/bench-env.sh"
 taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$data" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 300); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 bench=("$bin" bench --endpoint "http://127.0.0.1:$port" --workloads "$workload" --items "$items" --keep-table --client-cpu 1)
-if [ "${CALLER:-admin}" = conditional ]; then
-    read -r akid secret < <(python3 "$root/scripts/conditional-caller.py" "http://127.0.0.1:$port")
-    bench+=(--access-key "$akid" --secret-key "$secret")
-fi
+use_caller "http://127.0.0.1:$port"
 if [ -n "${WARMUP:-}" ]; then
     "${bench[@]}" --duration "$WARMUP" --warmup 0s ${DATA_DIR:+--no-preload} >/dev/null
 else
